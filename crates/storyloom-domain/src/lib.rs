@@ -1,0 +1,50 @@
+//! Storyloom's shared vocabulary: every entity, request, response, error code and validation
+//! rule of the wire contract (`shared/API.md`, `shared/SYNC.md`).
+//!
+//! The server and the client core both depend on this crate and nothing else defines a wire
+//! type, so the JSON on either side of the connection cannot drift. It does no I/O; the only
+//! optional extra is `openapi`, which derives OpenAPI schemas for the server's published
+//! document.
+#![warn(missing_docs)]
+
+pub mod envelope;
+pub mod event;
+pub mod hero;
+pub mod ids;
+pub mod story;
+pub mod sync;
+pub mod time;
+pub mod usage;
+pub mod user;
+pub mod validate;
+
+pub use envelope::{Envelope, ErrorBody, ErrorCode, Pagination};
+pub use event::{
+    AgeRange, CustomEvent, CustomEventCreate, CustomEventUpdate, EventCategory, EventTone,
+};
+pub use hero::{AvatarRequest, AvatarStatus, Hero, HeroCreate, HeroTrait, HeroUpdate};
+pub use ids::new_id;
+pub use story::{
+    AudioRequest, EventType, GenerationStatus, Illustration, IllustrationStatus,
+    IllustrationStatusResponse, Language, PlayRequest, Story, StoryCreate, StoryUpdate, Voice,
+};
+pub use sync::{
+    Change, ChangesResponse, EntityKind, Mutation, MutationOp, MutationResult, MutationStatus,
+    PushRequest, PushResponse,
+};
+pub use usage::{Operation, OperationUsage, UsageResponse, UsageTotals};
+pub use user::{
+    AuthResponse, Health, Profile, ProfileStats, ProfileUpdate, SessionInfo, SignIn, SignUp, User,
+};
+pub use validate::{FieldErrors, Validate};
+
+/// Accept `null` as "clear this field" and absence as "leave it alone" in PATCH bodies.
+///
+/// serde collapses both to `None` for a plain `Option<Option<T>>`; this keeps them apart.
+pub(crate) fn double_option<'de, T, D>(de: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    serde::Deserialize::deserialize(de).map(Some)
+}

@@ -1,0 +1,352 @@
+//! Stories, their illustrations and the generation requests around them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::validate::{Checker, FieldErrors, Lines, Validate};
+
+/// Story languages.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+#[allow(missing_docs)]
+pub enum Language {
+    #[default]
+    En,
+    Fr,
+    Es,
+    De,
+    It,
+}
+
+impl Language {
+    /// The ISO 639-1 code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Fr => "fr",
+            Self::Es => "es",
+            Self::De => "de",
+            Self::It => "it",
+        }
+    }
+
+    /// Parse an ISO 639-1 code.
+    pub fn from_code(s: &str) -> Option<Self> {
+        Some(match s {
+            "en" => Self::En,
+            "fr" => Self::Fr,
+            "es" => Self::Es,
+            "de" => Self::De,
+            "it" => Self::It,
+            _ => return None,
+        })
+    }
+}
+
+/// Narration voices (OpenAI's names; the built-in narrator maps each to one of its own).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+#[allow(missing_docs)]
+pub enum Voice {
+    Alloy,
+    Ash,
+    Coral,
+    Echo,
+    #[default]
+    Fable,
+    Nova,
+    Onyx,
+    Sage,
+    Shimmer,
+}
+
+impl Voice {
+    /// The wire name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Alloy => "alloy",
+            Self::Ash => "ash",
+            Self::Coral => "coral",
+            Self::Echo => "echo",
+            Self::Fable => "fable",
+            Self::Nova => "nova",
+            Self::Onyx => "onyx",
+            Self::Sage => "sage",
+            Self::Shimmer => "shimmer",
+        }
+    }
+
+    /// Parse a wire name.
+    pub fn from_name(s: &str) -> Option<Self> {
+        serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
+    }
+}
+
+/// Built-in occasions a story can be written for.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub enum EventType {
+    Bedtime,
+    SchoolDay,
+    Birthday,
+    Weekend,
+    RainyDay,
+    Family,
+    Friendship,
+    Holiday,
+    Adventure,
+    Learning,
+    NewSibling,
+    DoctorVisit,
+}
+
+impl EventType {
+    /// The wire name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Bedtime => "bedtime",
+            Self::SchoolDay => "schoolDay",
+            Self::Birthday => "birthday",
+            Self::Weekend => "weekend",
+            Self::RainyDay => "rainyDay",
+            Self::Family => "family",
+            Self::Friendship => "friendship",
+            Self::Holiday => "holiday",
+            Self::Adventure => "adventure",
+            Self::Learning => "learning",
+            Self::NewSibling => "newSibling",
+            Self::DoctorVisit => "doctorVisit",
+        }
+    }
+
+    /// Parse a wire name.
+    pub fn from_name(s: &str) -> Option<Self> {
+        serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
+    }
+}
+
+/// Status of one generated artefact (audio, one illustration).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub enum GenerationStatus {
+    #[default]
+    None,
+    Pending,
+    Processing,
+    Completed,
+    Failed,
+}
+
+/// Status of a story's set of illustrations.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub enum IllustrationStatus {
+    #[default]
+    None,
+    Pending,
+    Processing,
+    Completed,
+    Partial,
+    Failed,
+}
+
+/// One picture of a story, shown while the narration passes `audioTimestamp`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct Illustration {
+    pub id: Uuid,
+    /// The story it belongs to (needed by sync clients, which get illustrations on their own).
+    pub story_id: Uuid,
+    pub display_order: i64,
+    pub image_url: Option<String>,
+    pub scene_description: String,
+    /// Seconds into the narration.
+    pub audio_timestamp: f64,
+    pub generation_status: GenerationStatus,
+    pub generation_error: Option<String>,
+}
+
+/// A story as the API returns it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct Story {
+    pub id: Uuid,
+    pub title: String,
+    pub content: String,
+    pub hero_id: Uuid,
+    pub event_type: Option<EventType>,
+    pub custom_event_id: Option<Uuid>,
+    pub language: Language,
+    pub audio_url: Option<String>,
+    /// Seconds.
+    pub audio_duration: Option<f64>,
+    pub audio_generation_status: GenerationStatus,
+    pub illustration_status: IllustrationStatus,
+    pub illustration_count: i64,
+    pub is_favorite: bool,
+    pub play_count: i64,
+    #[serde(with = "crate::time::millis_opt")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub last_played_at: Option<DateTime<Utc>>,
+    pub version: i64,
+    #[serde(with = "crate::time::millis")]
+    pub created_at: DateTime<Utc>,
+    #[serde(with = "crate::time::millis")]
+    pub updated_at: DateTime<Utc>,
+    /// Present on `GET /api/stories/{id}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub illustrations: Option<Vec<Illustration>>,
+}
+
+/// `POST /api/stories` body.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct StoryCreate {
+    #[serde(default)]
+    pub id: Option<Uuid>,
+    pub hero_id: Uuid,
+    #[serde(default)]
+    pub event_type: Option<EventType>,
+    #[serde(default)]
+    pub custom_event_id: Option<Uuid>,
+    pub language: Language,
+    #[serde(default)]
+    pub generate_audio: bool,
+    #[serde(default)]
+    pub generate_illustrations: bool,
+    #[serde(default)]
+    pub voice: Option<Voice>,
+    /// With `content`: import the story as written, without generation.
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub content: Option<String>,
+}
+
+impl StoryCreate {
+    /// Whether this create imports a written story instead of generating one.
+    pub fn is_import(&self) -> bool {
+        self.title.is_some() && self.content.is_some()
+    }
+}
+
+impl Validate for StoryCreate {
+    fn validate(&self) -> Result<(), FieldErrors> {
+        let mut c = Checker::new();
+        match (self.event_type, self.custom_event_id) {
+            (Some(_), Some(_)) => {
+                c.error(
+                    "eventType",
+                    "give either eventType or customEventId, not both",
+                );
+            }
+            (None, None) => {
+                c.error("eventType", "give an eventType or a customEventId");
+            }
+            _ => {}
+        }
+        match (&self.title, &self.content) {
+            (Some(t), Some(b)) => {
+                c.text("title", t, 1, 200, Lines::Single);
+                c.text("content", b, 1, 50_000, Lines::Multi);
+            }
+            (Some(_), None) => c.error(
+                "content",
+                "an imported story needs content as well as a title",
+            ),
+            (None, Some(_)) => c.error(
+                "title",
+                "an imported story needs a title as well as content",
+            ),
+            (None, None) => {}
+        }
+        c.finish()
+    }
+}
+
+/// `PATCH /api/stories/{id}` body.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct StoryUpdate {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_favorite: Option<bool>,
+}
+
+impl Validate for StoryUpdate {
+    fn validate(&self) -> Result<(), FieldErrors> {
+        let mut c = Checker::new();
+        if let Some(t) = &self.title {
+            c.text("title", t, 1, 200, Lines::Single);
+        }
+        if let Some(b) = &self.content {
+            c.text("content", b, 1, 50_000, Lines::Multi);
+        }
+        c.finish()
+    }
+}
+
+/// `POST /api/stories/{id}/play` body.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PlayRequest {
+    /// Plays to add (1–100, default 1).
+    #[serde(default)]
+    pub count: Option<i64>,
+}
+
+impl Validate for PlayRequest {
+    fn validate(&self) -> Result<(), FieldErrors> {
+        let mut c = Checker::new();
+        if let Some(n) = self.count {
+            c.range("count", n, 1, 100);
+        }
+        c.finish()
+    }
+}
+
+/// `POST /api/stories/{id}/audio` body.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct AudioRequest {
+    #[serde(default)]
+    pub language: Option<Language>,
+    #[serde(default)]
+    pub voice: Option<Voice>,
+}
+
+/// `GET /api/stories/{id}/illustrations/status` answer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct IllustrationStatusResponse {
+    pub status: IllustrationStatus,
+    pub total: i64,
+    pub completed: i64,
+    pub failed: i64,
+    pub illustrations: Vec<Illustration>,
+}

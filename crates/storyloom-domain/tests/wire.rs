@@ -1,0 +1,211 @@
+//! The JSON shape of every wire type, pinned: a change here is a change of the contract and
+//! shows up as a reviewed snapshot diff.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use serde_json::json;
+use storyloom_domain::*;
+use uuid::Uuid;
+
+fn id(n: u128) -> Uuid {
+    Uuid::from_u128(n)
+}
+
+fn t() -> chrono::DateTime<chrono::Utc> {
+    time::from_millis(1_764_000_000_123)
+}
+
+fn hero() -> Hero {
+    Hero {
+        id: id(1),
+        name: "Léa".into(),
+        age: 5,
+        traits: vec![HeroTrait::Brave, HeroTrait::Curious],
+        special_ability: Some("talks to owls".into()),
+        appearance: None,
+        hair_color: Some("red".into()),
+        eye_color: None,
+        skin_tone: None,
+        avatar_url: None,
+        avatar_status: AvatarStatus::None,
+        avatar_generation_id: None,
+        version: 3,
+        created_at: t(),
+        updated_at: t(),
+    }
+}
+
+fn story() -> Story {
+    Story {
+        id: id(2),
+        title: "Léa and the Moon".into(),
+        content: "Once upon a time…".into(),
+        hero_id: id(1),
+        event_type: Some(EventType::SchoolDay),
+        custom_event_id: None,
+        language: Language::Fr,
+        audio_url: Some("https://media.example/a.mp3".into()),
+        audio_duration: Some(93.5),
+        audio_generation_status: GenerationStatus::Completed,
+        illustration_status: IllustrationStatus::Partial,
+        illustration_count: 1,
+        is_favorite: true,
+        play_count: 4,
+        last_played_at: Some(t()),
+        version: 9,
+        created_at: t(),
+        updated_at: t(),
+        illustrations: Some(vec![Illustration {
+            id: id(3),
+            story_id: id(2),
+            display_order: 0,
+            image_url: None,
+            scene_description: "a moonlit garden".into(),
+            audio_timestamp: 12.25,
+            generation_status: GenerationStatus::Failed,
+            generation_error: Some("provider timed out".into()),
+        }]),
+    }
+}
+
+#[test]
+fn hero_shape() {
+    insta::assert_json_snapshot!(hero());
+}
+
+#[test]
+fn story_shape() {
+    insta::assert_json_snapshot!(story());
+}
+
+#[test]
+fn custom_event_shape() {
+    insta::assert_json_snapshot!(CustomEvent {
+        id: id(4),
+        title: "First swim".into(),
+        description: String::new(),
+        prompt_seed: "the big pool".into(),
+        category: EventCategory::Nature,
+        age_range: Some(AgeRange::Small),
+        tone: EventTone::Calming,
+        pictogram_emoji: Some("🏊".into()),
+        keywords: vec!["pool".into()],
+        ai_enhanced: false,
+        usage_count: 2,
+        is_favorite: false,
+        last_used_at: None,
+        version: 5,
+        created_at: t(),
+        updated_at: t(),
+    });
+}
+
+#[test]
+fn envelope_shapes() {
+    insta::assert_json_snapshot!(
+        "envelope_page",
+        Envelope::page(vec![hero()], Pagination::new(21, 20, 0))
+    );
+    insta::assert_json_snapshot!(
+        "envelope_error",
+        Envelope::err(ErrorBody {
+            code: ErrorCode::VersionConflict,
+            message: "changed elsewhere".into(),
+            details: Some(json!({"current": {"version": 4}})),
+        })
+    );
+}
+
+#[test]
+fn auth_shapes() {
+    insta::assert_json_snapshot!(AuthResponse {
+        user: User {
+            id: id(5),
+            email: "a@example.com".into(),
+            name: None,
+            created_at: t()
+        },
+        session: SessionInfo {
+            token: "tok".into(),
+            expires_at: t()
+        },
+    });
+}
+
+#[test]
+fn usage_and_profile_shapes() {
+    insta::assert_json_snapshot!(UsageResponse {
+        operations: vec![OperationUsage {
+            operation: Operation::AudioGeneration,
+            limit: 20,
+            used: 1,
+            remaining: 19,
+            reset_at: Some(t()),
+        }],
+        totals: UsageTotals::default(),
+    });
+    insta::assert_json_snapshot!(Profile {
+        id: id(6),
+        email: "p@example.com".into(),
+        name: Some("P".into()),
+        preferred_language: Language::De,
+        preferred_voice: Voice::Nova,
+        created_at: t(),
+        stats: ProfileStats::default(),
+    });
+}
+
+#[test]
+fn sync_shapes() {
+    insta::assert_json_snapshot!(ChangesResponse {
+        changes: vec![
+            Change {
+                entity: EntityKind::CustomEvent,
+                id: id(7),
+                version: 10,
+                deleted: true,
+                data: None
+            },
+            Change {
+                entity: EntityKind::Hero,
+                id: id(1),
+                version: 11,
+                deleted: false,
+                data: Some(json!({"id": id(1)}))
+            },
+        ],
+        cursor: "11".into(),
+        has_more: false,
+    });
+    insta::assert_json_snapshot!(PushResponse {
+        results: vec![MutationResult {
+            mutation_id: id(8),
+            status: MutationStatus::Conflict,
+            version: None,
+            current: Some(json!({"version": 12})),
+            error: None,
+        }],
+    });
+    let push: PushRequest = serde_json::from_value(json!({"mutations": [
+        {"mutationId": id(9), "entity": "story", "op": "increment", "id": id(2), "fields": {"playCount": 2}}
+    ]}))
+    .unwrap();
+    assert_eq!(push.mutations[0].op, MutationOp::Increment);
+}
+
+#[test]
+fn patch_bodies_tell_null_from_absent() {
+    let p: HeroUpdate = serde_json::from_value(json!({"specialAbility": null, "age": 6})).unwrap();
+    assert_eq!(p.special_ability, Some(None));
+    assert_eq!(p.appearance, None);
+    assert_eq!(p.age, Some(6));
+}
+
+#[test]
+fn timestamps_round_trip_at_millisecond_precision() {
+    let h = hero();
+    let s = serde_json::to_string(&h).unwrap();
+    assert!(s.contains("\"2025-11-24T16:00:00.123Z\""), "{s}");
+    let back: Hero = serde_json::from_str(&s).unwrap();
+    assert_eq!(back, h);
+}

@@ -1,0 +1,158 @@
+//! Server configuration: flags and `STORYLOOM_*` environment variables, with defaults that
+//! boot the embedded setup (SQLite file and media in the data dir, built-in AI, no network).
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::Args;
+
+/// Everything `serve` needs. Each field documents its env name and default in `--help`.
+#[derive(Clone, Args)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "STORYLOOM_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+
+    /// Directory for the SQLite database and local media.
+    #[arg(long, env = "STORYLOOM_DATA_DIR", default_value = "./storyloom-data")]
+    pub data_dir: PathBuf,
+
+    /// Database URL: `postgres://…` for PostgreSQL; default is a SQLite file in the data dir.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Public base URL used in media links (default `http://` + the bind address).
+    #[arg(long, env = "STORYLOOM_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Sign-up and sign-in attempts allowed per client address per minute.
+    #[arg(long, env = "STORYLOOM_AUTH_LIMIT_PER_MINUTE", default_value_t = 60)]
+    pub auth_limit_per_minute: u32,
+
+    /// Failed sign-ins allowed per email per 15 minutes.
+    #[arg(
+        long,
+        env = "STORYLOOM_SIGNIN_FAILURES_PER_15MIN",
+        default_value_t = 10
+    )]
+    pub signin_failures_per_15min: u32,
+
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    #[arg(long, env = "STORYLOOM_TRUST_PROXY", default_value_t = false)]
+    pub trust_proxy: bool,
+
+    /// Largest accepted JSON body, in bytes.
+    #[arg(long, env = "STORYLOOM_BODY_LIMIT", default_value_t = 1024 * 1024)]
+    pub body_limit: usize,
+
+    /// Per-request time limit, in seconds.
+    #[arg(long, env = "STORYLOOM_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+
+    /// Session lifetime, in hours.
+    #[arg(long, env = "STORYLOOM_SESSION_HOURS", default_value_t = 24 * 7)]
+    pub session_hours: u64,
+
+    /// Log format: `pretty` or `json`.
+    #[arg(long, env = "STORYLOOM_LOG_FORMAT", default_value = "pretty")]
+    pub log_format: String,
+}
+
+impl Config {
+    /// The database URL in effect.
+    pub fn effective_database_url(&self) -> String {
+        match &self.database_url {
+            Some(u) if !u.trim().is_empty() => u.clone(),
+            _ => storyloom_store::sqlite_url(&self.data_dir.join("storyloom.db")),
+        }
+    }
+
+    /// The public base URL in effect, without a trailing slash.
+    pub fn effective_public_url(&self) -> String {
+        match &self.public_url {
+            Some(u) if !u.trim().is_empty() => u.trim_end_matches('/').to_owned(),
+            _ => format!("http://{}", self.bind),
+        }
+    }
+
+    /// The request time limit.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs.max(1))
+    }
+
+    /// A config for tests and embedding: defaults with the given data dir and database.
+    pub fn for_data_dir(data_dir: PathBuf, database_url: Option<String>) -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir,
+            database_url,
+            public_url: None,
+            auth_limit_per_minute: 60,
+            signin_failures_per_15min: 10,
+            trust_proxy: false,
+            body_limit: 1024 * 1024,
+            request_timeout_secs: 30,
+            session_hours: 24 * 7,
+            log_format: "pretty".to_owned(),
+        }
+    }
+
+    /// The effective configuration as `KEY=value` lines, secrets redacted.
+    pub fn describe(&self) -> String {
+        let lines = [
+            ("STORYLOOM_BIND", self.bind.to_string()),
+            ("STORYLOOM_DATA_DIR", self.data_dir.display().to_string()),
+            (
+                "DATABASE_URL",
+                storyloom_store::redact_url(&self.effective_database_url()),
+            ),
+            ("STORYLOOM_PUBLIC_URL", self.effective_public_url()),
+            (
+                "STORYLOOM_AUTH_LIMIT_PER_MINUTE",
+                self.auth_limit_per_minute.to_string(),
+            ),
+            (
+                "STORYLOOM_SIGNIN_FAILURES_PER_15MIN",
+                self.signin_failures_per_15min.to_string(),
+            ),
+            ("STORYLOOM_TRUST_PROXY", self.trust_proxy.to_string()),
+            ("STORYLOOM_BODY_LIMIT", self.body_limit.to_string()),
+            (
+                "STORYLOOM_REQUEST_TIMEOUT_SECS",
+                self.request_timeout_secs.to_string(),
+            ),
+            ("STORYLOOM_SESSION_HOURS", self.session_hours.to_string()),
+            ("STORYLOOM_LOG_FORMAT", self.log_format.clone()),
+        ];
+        lines.iter().map(|(k, v)| format!("{k}={v}\n")).collect()
+    }
+}
+
+impl std::fmt::Debug for Config {
+    // Database URLs carry passwords; Debug goes to logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+/// Known `STORYLOOM_*` variables; anything else with the prefix is probably a typo.
+const KNOWN_ENV: &[&str] = &[
+    "STORYLOOM_BIND",
+    "STORYLOOM_DATA_DIR",
+    "STORYLOOM_PUBLIC_URL",
+    "STORYLOOM_AUTH_LIMIT_PER_MINUTE",
+    "STORYLOOM_SIGNIN_FAILURES_PER_15MIN",
+    "STORYLOOM_TRUST_PROXY",
+    "STORYLOOM_BODY_LIMIT",
+    "STORYLOOM_REQUEST_TIMEOUT_SECS",
+    "STORYLOOM_SESSION_HOURS",
+    "STORYLOOM_LOG_FORMAT",
+    "STORYLOOM_LOG",
+];
+
+/// `STORYLOOM_*` variables in the environment that no setting reads.
+pub fn unknown_env_vars() -> Vec<String> {
+    std::env::vars()
+        .map(|(k, _)| k)
+        .filter(|k| k.starts_with("STORYLOOM_") && !KNOWN_ENV.contains(&k.as_str()))
+        .collect()
+}

@@ -1,0 +1,168 @@
+//! The Storyloom HTTP API.
+//!
+//! [`app`] builds the router from an [`AppState`]; [`serve`] runs it on a listener the caller
+//! bound, until a shutdown future resolves — so tests start the real server on port 0 and stop
+//! it when they like, and `main.rs` stays a thin shell.
+#![warn(missing_docs)]
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod limits;
+pub mod openapi;
+pub mod routes;
+pub mod state;
+pub mod telemetry;
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use axum::{
+    Router,
+    error_handling::HandleErrorLayer,
+    extract::{DefaultBodyLimit, MatchedPath, Request},
+    http::{HeaderName, header},
+    response::{IntoResponse, Response},
+};
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    compression::CompressionLayer,
+    cors::{Any, CorsLayer},
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    sensitive_headers::SetSensitiveRequestHeadersLayer,
+    trace::TraceLayer,
+};
+use utoipa_swagger_ui::SwaggerUi;
+
+pub use config::Config;
+pub use state::AppState;
+
+use crate::error::ApiError;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole HTTP app for a state.
+pub fn app(state: AppState) -> Router {
+    let api = routes::api_router(state.clone());
+    let timeout = state.config.request_timeout();
+    let body_limit = state.config.body_limit;
+
+    let middleware = ServiceBuilder::new()
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            header::AUTHORIZATION,
+            header::COOKIE,
+        ]))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let route = req
+                .extensions()
+                .get::<MatchedPath>()
+                .map(|m| m.as_str().to_owned())
+                .unwrap_or_else(|| "unmatched".to_owned());
+            let request_id = req
+                .headers()
+                .get(REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned();
+            tracing::info_span!(
+                "request",
+                method = %req.method(),
+                route,
+                request_id,
+                user.id = tracing::field::Empty,
+            )
+        }))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::Internal("handler panicked".into()).into_response()
+        }))
+        .layer(
+            CorsLayer::new()
+                .allow_origin(Any)
+                .allow_methods(Any)
+                .allow_headers(Any)
+                .expose_headers([
+                    REQUEST_ID,
+                    header::RETRY_AFTER,
+                    HeaderName::from_static("x-ratelimit-limit"),
+                    HeaderName::from_static("x-ratelimit-remaining"),
+                    HeaderName::from_static("x-ratelimit-reset"),
+                ])
+                .max_age(Duration::from_secs(3600)),
+        )
+        .layer(CompressionLayer::new())
+        .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
+            ApiError::Timeout
+        }))
+        .timeout(timeout);
+
+    Router::new()
+        .nest("/api", api.clone())
+        .nest("/api/v1", api)
+        .merge(SwaggerUi::new("/docs").config(utoipa_swagger_ui::Config::from("/api/openapi.json")))
+        .fallback(|| async { ApiError::NoRoute })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+        .layer(middleware)
+}
+
+/// Open the store named by the config (running migrations) and build the state.
+pub async fn state_from_config(config: Config) -> anyhow::Result<AppState> {
+    let url = config.effective_database_url();
+    if !url.starts_with("postgres") {
+        std::fs::create_dir_all(&config.data_dir)?;
+    }
+    let store = storyloom_store::SqlStore::connect(&url)
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot open the database {}: {e}",
+                storyloom_store::redact_url(&url)
+            )
+        })?;
+    Ok(AppState::new(config, Arc::new(store)))
+}
+
+/// Serve `state` on `listener` until `shutdown` resolves, then finish in-flight requests.
+pub async fn serve(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}
+
+/// A response for tests and docs: what a handler's error looks like on the wire.
+pub fn error_response(e: ApiError) -> Response {
+    e.into_response()
+}

@@ -1,0 +1,50 @@
+//! Health and the OpenAPI document.
+
+use axum::{
+    Json, Router,
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use storyloom_domain::{Envelope, Health};
+use utoipa::OpenApi as _;
+
+use crate::{openapi::ApiDoc, state::AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(health))
+        .route("/openapi.json", get(openapi))
+}
+
+#[utoipa::path(get, path = "/api/health", tag = "meta",
+    responses((status = 200, body = Envelope<Health>), (status = 503, body = Envelope<Health>)))]
+pub async fn health(State(state): State<AppState>) -> Response {
+    let database = match state.store.ping().await {
+        Ok(()) => "ok".to_owned(),
+        Err(e) => {
+            tracing::warn!(error = %e, "health: database down");
+            "unavailable".to_owned()
+        }
+    };
+    let healthy = database == "ok";
+    let h = Health {
+        status: if healthy { "ok" } else { "degraded" }.to_owned(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        database,
+        storage: "ok".to_owned(),
+        ai: "ok".to_owned(),
+    };
+    let status = if healthy {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(Envelope::ok(h))).into_response()
+}
+
+/// The bare OpenAPI 3.1 document (not enveloped).
+pub async fn openapi() -> Response {
+    Json(ApiDoc::openapi()).into_response()
+}

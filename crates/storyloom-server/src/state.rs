@@ -1,0 +1,37 @@
+//! Shared state of the HTTP app.
+
+use std::{net::IpAddr, sync::Arc, time::Duration};
+
+use storyloom_store::Store;
+
+use crate::{config::Config, limits::SlidingWindow};
+
+/// Everything handlers share. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// Persistence.
+    pub store: Arc<dyn Store>,
+    /// Settings.
+    pub config: Arc<Config>,
+    /// Sign-up/sign-in attempts per client address.
+    pub auth_by_ip: Arc<SlidingWindow<IpAddr>>,
+    /// Failed sign-ins per email.
+    pub signin_failures: Arc<SlidingWindow<String>>,
+}
+
+impl AppState {
+    /// State over an opened store.
+    pub fn new(config: Config, store: Arc<dyn Store>) -> Self {
+        let auth_by_ip = SlidingWindow::new(config.auth_limit_per_minute, Duration::from_secs(60));
+        let signin_failures = SlidingWindow::new(
+            config.signin_failures_per_15min,
+            Duration::from_secs(15 * 60),
+        );
+        Self {
+            store,
+            config: Arc::new(config),
+            auth_by_ip: Arc::new(auth_by_ip),
+            signin_failures: Arc::new(signin_failures),
+        }
+    }
+}

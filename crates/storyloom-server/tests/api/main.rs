@@ -1,0 +1,11 @@
+//! HTTP tests of the real server on an ephemeral port, each run on SQLite and PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+mod auth;
+mod errors;
+mod events;
+mod heroes;
+mod meta;
+mod profile;
+mod stories;

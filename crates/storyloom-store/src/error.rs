@@ -1,0 +1,70 @@
+//! The store's error: small and semantic, so the HTTP layer maps it once.
+
+use crate::types::Entity;
+
+/// What went wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No such row for this user.
+    #[error("not found")]
+    NotFound,
+    /// The email belongs to another account.
+    #[error("email taken")]
+    EmailTaken,
+    /// A client-supplied id is taken (by another user, a deleted entity, or another body).
+    #[error("id conflict")]
+    IdConflict,
+    /// `If-Match` / `baseVersion` is older than the row; carries the current row.
+    #[error("version conflict")]
+    VersionConflict(Box<Entity>),
+    /// The database cannot be reached.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// A stored value could not be read back (a bug or a hand-edited database).
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    /// Anything else from the driver.
+    #[error(transparent)]
+    Other(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::RowNotFound => Self::NotFound,
+            sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+            | sqlx::Error::Tls(_) => Self::Unavailable(e.to_string()),
+            sqlx::Error::Database(ref db) => {
+                if db.is_unique_violation() {
+                    if db.message().contains("email")
+                        || db.constraint().is_some_and(|c| c.contains("email"))
+                    {
+                        Self::EmailTaken
+                    } else {
+                        Self::IdConflict
+                    }
+                } else if is_unavailable_code(db.code().as_deref()) {
+                    Self::Unavailable(e.to_string())
+                } else {
+                    Self::Other(e)
+                }
+            }
+            other => Self::Other(other),
+        }
+    }
+}
+
+/// Database error codes that mean "the database is not there right now" rather than "your
+/// query is wrong": PostgreSQL admin shutdown / cannot connect (class 57P, 08), SQLite busy or
+/// locked past the timeout (5, 6).
+fn is_unavailable_code(code: Option<&str>) -> bool {
+    match code {
+        Some(c) => {
+            c.starts_with("57P") || c.starts_with("08") || c == "5" || c == "6" || c == "53300"
+        }
+        None => false,
+    }
+}

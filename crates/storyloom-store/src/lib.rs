@@ -1,0 +1,192 @@
+//! Server persistence for Storyloom.
+//!
+//! One object-safe [`Store`] trait, held by the server as `Arc<dyn Store>`, and one SQL
+//! implementation ([`SqlStore`]) that runs on SQLite (the embedded default) and PostgreSQL
+//! (production) through sqlx's `Any` driver. Both backends have their own migrations
+//! (`migrations/{sqlite,postgres}`) with the same column types (ids as TEXT, times as epoch
+//! milliseconds, booleans as 0/1), so the queries are written once and the conformance suite
+//! in `tests/` proves them on both. Where the backends really differ (connection setup, the
+//! job claim) the code branches on [`Backend`].
+//!
+//! Invariants kept here, so no handler can forget them:
+//! - every method that touches user data takes the user id and filters by it; another user's
+//!   row is `NotFound`, never an error that tells it exists;
+//! - every write to a synced entity takes the next number of the user's change sequence in the
+//!   same transaction and stores it as the row's `version`; deletes leave tombstones.
+//! - media fields (`avatarUrl`, `audioUrl`, `imageUrl`) hold the storage *key*; the server
+//!   turns keys into signed URLs at the edge.
+#![warn(missing_docs)]
+
+mod error;
+mod rows;
+mod sql;
+mod types;
+
+pub use error::StoreError;
+pub use sql::{SqlStore, redact_url, sqlite_url};
+pub use types::*;
+
+use async_trait::async_trait;
+use storyloom_domain::{
+    CustomEvent, CustomEventCreate, CustomEventUpdate, Hero, HeroCreate, HeroUpdate, ProfileStats,
+    ProfileUpdate, Story, StoryUpdate, UsageTotals,
+};
+use uuid::Uuid;
+
+/// Result alias for store calls.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Everything the server persists. Object-safe so the server holds one `Arc<dyn Store>`.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which database this is.
+    fn backend(&self) -> Backend;
+
+    /// A cheap round trip, for health checks.
+    async fn ping(&self) -> StoreResult<()>;
+
+    // ---- users and sessions ----
+
+    /// Create an account. `EmailTaken` when the (normalised) email exists.
+    async fn create_user(&self, new: NewUser) -> StoreResult<UserRecord>;
+    /// Find an account by normalised email.
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>>;
+    /// Find an account by id.
+    async fn user_by_id(&self, user: Uuid) -> StoreResult<UserRecord>;
+    /// Change the profile fields.
+    async fn update_profile(
+        &self,
+        user: Uuid,
+        patch: &ProfileUpdate,
+        now: i64,
+    ) -> StoreResult<UserRecord>;
+    /// Counts for the profile page.
+    async fn profile_stats(&self, user: Uuid) -> StoreResult<ProfileStats>;
+    /// Erase the account and everything it owns; returns the media keys to delete.
+    async fn delete_user(&self, user: Uuid) -> StoreResult<Vec<String>>;
+
+    /// Store a session by the hash of its token.
+    async fn create_session(&self, session: SessionRecord) -> StoreResult<()>;
+    /// The live session with this token hash (not expired at `now`), with its user.
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> StoreResult<Option<(SessionRecord, UserRecord)>>;
+    /// Move a session's expiry (refresh grace: shortened to 60 s).
+    async fn set_session_expiry(&self, token_hash: &str, expires_at: i64) -> StoreResult<()>;
+    /// Revoke a session.
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    // ---- heroes ----
+
+    /// The user's heroes, newest first, and how many there are in all.
+    async fn list_heroes(&self, user: Uuid, page: Page) -> StoreResult<(Vec<Hero>, i64)>;
+    /// One hero.
+    async fn get_hero(&self, user: Uuid, id: Uuid) -> StoreResult<Hero>;
+    /// Create, or return the existing hero for a retried create with the same body.
+    async fn create_hero(
+        &self,
+        user: Uuid,
+        id: Uuid,
+        body: &HeroCreate,
+        now: i64,
+    ) -> StoreResult<Created<Hero>>;
+    /// Apply a patch; `if_match` is the version the client last saw.
+    async fn update_hero(
+        &self,
+        user: Uuid,
+        id: Uuid,
+        patch: &HeroUpdate,
+        if_match: Option<i64>,
+        now: i64,
+    ) -> StoreResult<Hero>;
+    /// Delete with its stories and illustrations, leaving tombstones.
+    async fn delete_hero(
+        &self,
+        user: Uuid,
+        id: Uuid,
+        if_match: Option<i64>,
+        now: i64,
+    ) -> StoreResult<Deleted>;
+
+    // ---- stories ----
+
+    /// The user's stories, newest first, filtered.
+    async fn list_stories(
+        &self,
+        user: Uuid,
+        filter: StoryFilter,
+        page: Page,
+    ) -> StoreResult<(Vec<Story>, i64)>;
+    /// One story with its illustrations.
+    async fn get_story(&self, user: Uuid, id: Uuid) -> StoreResult<Story>;
+    /// Insert a written story (bumping its custom event's usage), or return the existing one
+    /// for a retried create with the same content.
+    async fn create_story(&self, user: Uuid, new: NewStory) -> StoreResult<Created<Story>>;
+    /// Apply a patch.
+    async fn update_story(
+        &self,
+        user: Uuid,
+        id: Uuid,
+        patch: &StoryUpdate,
+        if_match: Option<i64>,
+        now: i64,
+    ) -> StoreResult<Story>;
+    /// Add plays (a counter: concurrent adds never overwrite each other).
+    async fn play_story(&self, user: Uuid, id: Uuid, count: i64, now: i64) -> StoreResult<Story>;
+    /// Delete with its illustrations, leaving tombstones.
+    async fn delete_story(
+        &self,
+        user: Uuid,
+        id: Uuid,
+        if_match: Option<i64>,
+        now: i64,
+    ) -> StoreResult<Deleted>;
+
+    // ---- custom events ----
+
+    /// The user's custom events, newest first.
+    async fn list_events(&self, user: Uuid, page: Page) -> StoreResult<(Vec<CustomEvent>, i64)>;
+    /// One custom event.
+    async fn get_event(&self, user: Uuid, id: Uuid) -> StoreResult<CustomEvent>;
+    /// Create, or return the existing event for a retried create with the same body.
+    async fn create_event(
+        &self,
+        user: Uuid,
+        id: Uuid,
+        body: &CustomEventCreate,
+        now: i64,
+    ) -> StoreResult<Created<CustomEvent>>;
+    /// Apply a patch.
+    async fn update_event(
+        &self,
+        user: Uuid,
+        id: Uuid,
+        patch: &CustomEventUpdate,
+        if_match: Option<i64>,
+        now: i64,
+    ) -> StoreResult<CustomEvent>;
+    /// Delete, leaving a tombstone.
+    async fn delete_event(
+        &self,
+        user: Uuid,
+        id: Uuid,
+        if_match: Option<i64>,
+        now: i64,
+    ) -> StoreResult<Deleted>;
+
+    // ---- usage ----
+
+    /// Per operation: uses counted since `since` (epoch ms) and the oldest of them.
+    async fn usage_window(&self, user: Uuid, since: i64) -> StoreResult<Vec<UsageWindow>>;
+    /// All-time totals over the user's usage records.
+    async fn usage_totals(&self, user: Uuid) -> StoreResult<UsageTotals>;
+
+    // ---- sync ----
+
+    /// Changes with `version > since`, in version order, at most `limit`.
+    async fn changes(&self, user: Uuid, since: i64, limit: i64) -> StoreResult<ChangePage>;
+    /// Drop tombstones deleted before `before` and move each user's horizon past them.
+    async fn purge_tombstones(&self, before: i64) -> StoreResult<u64>;
+}

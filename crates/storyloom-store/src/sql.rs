@@ -1,0 +1,1203 @@
+//! The SQL implementation of [`Store`] for SQLite and PostgreSQL.
+
+use std::{path::Path, str::FromStr as _, time::Duration};
+
+use async_trait::async_trait;
+use sqlx::{
+    Any, AnyConnection, AnyPool, Executor, Row,
+    any::{AnyConnectOptions, AnyPoolOptions},
+    migrate::Migrator,
+};
+use storyloom_domain::{
+    CustomEvent, CustomEventCreate, CustomEventUpdate, EntityKind, Hero, HeroCreate, HeroUpdate,
+    Illustration, ProfileStats, ProfileUpdate, Story, StoryUpdate, UsageTotals,
+};
+use uuid::Uuid;
+
+use crate::{
+    Backend, ChangePage, Created, Deleted, Entity, NewStory, NewUser, Page, SessionRecord, Store,
+    StoreError, StoreResult, StoredChange, StoryFilter, UsageWindow, UserRecord,
+    rows::{
+        EVENT_COLS, EventRow, HERO_COLS, HeroRow, ILLUSTRATION_COLS, IllustrationRow, STORY_COLS,
+        StoryRow, USER_COLS, UserRow, convert, enum_str, parse_id, to_json,
+    },
+};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// [`Store`] over sqlx's `Any` driver.
+///
+/// SQLite gets one writer connection and a few readers: SQLite allows one writer at a time
+/// anyway, and queueing writers in the pool (instead of in SQLite's busy handler) means no
+/// `database is locked` errors under load. PostgreSQL uses one pool for both.
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    backend: Backend,
+    writer: AnyPool,
+    reader: AnyPool,
+}
+
+fn sqlite_pool(max: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                conn.execute("PRAGMA journal_mode = WAL").await?;
+                conn.execute("PRAGMA synchronous = NORMAL").await?;
+                conn.execute("PRAGMA foreign_keys = ON").await?;
+                conn.execute("PRAGMA busy_timeout = 5000").await?;
+                Ok(())
+            })
+        })
+}
+
+impl SqlStore {
+    /// Connect by URL (`postgres://…` or `sqlite://…`) and run the migrations.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        sqlx::any::install_default_drivers();
+        let opts = AnyConnectOptions::from_str(url).map_err(StoreError::Other)?;
+        let store = if url.starts_with("postgres") {
+            let pool = AnyPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(opts)
+                .await?;
+            Self {
+                backend: Backend::Postgres,
+                writer: pool.clone(),
+                reader: pool,
+            }
+        } else if url.starts_with("sqlite") {
+            let writer = sqlite_pool(1).connect_with(opts.clone()).await?;
+            // Migrate before readers connect so they see the schema.
+            SQLITE_MIGRATIONS.run(&writer).await.map_err(migrate_err)?;
+            let reader = sqlite_pool(4).connect_with(opts).await?;
+            Self {
+                backend: Backend::Sqlite,
+                writer,
+                reader,
+            }
+        } else {
+            return Err(StoreError::Unavailable(format!(
+                "unsupported DATABASE_URL scheme in {:?}: use postgres:// or sqlite://",
+                redact_url(url)
+            )));
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Open (creating if needed) a SQLite database file.
+    pub async fn open_sqlite(path: &Path) -> StoreResult<Self> {
+        Self::connect(&sqlite_url(path)).await
+    }
+
+    /// Run the embedded migrations of this backend (idempotent).
+    pub async fn migrate(&self) -> StoreResult<()> {
+        let m = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        m.run(&self.writer).await.map_err(migrate_err)
+    }
+
+    /// Close the pools (waits for connections to be returned).
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+
+    async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, Any>> {
+        Ok(self.writer.begin().await?)
+    }
+}
+
+/// The sqlx URL of a SQLite file, created if missing.
+pub fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", path.display())
+}
+
+/// A URL with any password replaced, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn migrate_err(e: sqlx::migrate::MigrateError) -> StoreError {
+    match e {
+        sqlx::migrate::MigrateError::Execute(e) => e.into(),
+        other => StoreError::Corrupt(format!("migration failed: {other}")),
+    }
+}
+
+fn ids(id: Uuid) -> String {
+    id.to_string()
+}
+
+// ---------- helpers shared by the write paths ----------
+
+/// Lock the user's row for the rest of the transaction and take `n` numbers of the change
+/// sequence; returns the first. Called first in every write transaction, so on PostgreSQL all
+/// writes of one user are serialised and commit in version order — what makes "everything
+/// after cursor C" a complete answer. `n = 0` only locks.
+async fn take_seq(c: &mut AnyConnection, user: &str, n: i64) -> StoreResult<i64> {
+    let last: Option<i64> = sqlx::query_scalar(
+        "UPDATE users SET change_seq = change_seq + $2 WHERE id = $1 RETURNING change_seq",
+    )
+    .bind(user)
+    .bind(n)
+    .fetch_optional(&mut *c)
+    .await?;
+    last.map(|l| l - n + 1).ok_or(StoreError::NotFound)
+}
+
+async fn tombstone(
+    c: &mut AnyConnection,
+    user: &str,
+    kind: EntityKind,
+    id: &str,
+    version: i64,
+    now: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO tombstones (entity, id, user_id, version, deleted_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (entity, id) DO UPDATE SET version = excluded.version, deleted_at = excluded.deleted_at",
+    )
+    .bind(kind.name())
+    .bind(id)
+    .bind(user)
+    .bind(version)
+    .bind(now)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// Whether an id is used by any row of `table` (any owner) or by a tombstone of `kind`.
+async fn id_taken(
+    c: &mut AnyConnection,
+    table: &str,
+    kind: EntityKind,
+    id: &str,
+) -> StoreResult<bool> {
+    let n: i64 = sqlx::query_scalar(&format!(
+        "SELECT (SELECT COUNT(*) FROM {table} WHERE id = $1) + \
+                (SELECT COUNT(*) FROM tombstones WHERE entity = $2 AND id = $1)"
+    ))
+    .bind(id)
+    .bind(kind.name())
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(n > 0)
+}
+
+fn check_version(
+    current: Option<i64>,
+    if_match: Option<i64>,
+    entity: impl FnOnce() -> Entity,
+) -> StoreResult<()> {
+    match (current, if_match) {
+        (Some(v), Some(m)) if v != m => Err(StoreError::VersionConflict(Box::new(entity()))),
+        _ => Ok(()),
+    }
+}
+
+async fn hero_by<'c, E: Executor<'c, Database = Any>>(
+    e: E,
+    user: &str,
+    id: &str,
+) -> StoreResult<Option<Hero>> {
+    let row: Option<HeroRow> = sqlx::query_as(&format!(
+        "SELECT {HERO_COLS} FROM heroes WHERE id = $1 AND user_id = $2"
+    ))
+    .bind(id)
+    .bind(user)
+    .fetch_optional(e)
+    .await?;
+    row.map(Hero::try_from).transpose()
+}
+
+async fn story_by<'c, E: Executor<'c, Database = Any>>(
+    e: E,
+    user: &str,
+    id: &str,
+) -> StoreResult<Option<Story>> {
+    let row: Option<StoryRow> = sqlx::query_as(&format!(
+        "SELECT {STORY_COLS} FROM stories WHERE id = $1 AND user_id = $2"
+    ))
+    .bind(id)
+    .bind(user)
+    .fetch_optional(e)
+    .await?;
+    row.map(Story::try_from).transpose()
+}
+
+async fn event_by<'c, E: Executor<'c, Database = Any>>(
+    e: E,
+    user: &str,
+    id: &str,
+) -> StoreResult<Option<CustomEvent>> {
+    let row: Option<EventRow> = sqlx::query_as(&format!(
+        "SELECT {EVENT_COLS} FROM custom_events WHERE id = $1 AND user_id = $2"
+    ))
+    .bind(id)
+    .bind(user)
+    .fetch_optional(e)
+    .await?;
+    row.map(CustomEvent::try_from).transpose()
+}
+
+async fn illustrations_of<'c, E: Executor<'c, Database = Any>>(
+    e: E,
+    user: &str,
+    story: &str,
+) -> StoreResult<Vec<Illustration>> {
+    let rows: Vec<IllustrationRow> = sqlx::query_as(&format!(
+        "SELECT {ILLUSTRATION_COLS} FROM illustrations WHERE story_id = $1 AND user_id = $2 ORDER BY display_order"
+    ))
+    .bind(story)
+    .bind(user)
+    .fetch_all(e)
+    .await?;
+    convert(rows)
+}
+
+/// Ids and media keys of a story's illustrations.
+async fn story_children(
+    c: &mut AnyConnection,
+    story: &str,
+) -> StoreResult<Vec<(String, Option<String>)>> {
+    let rows = sqlx::query("SELECT id, image_key FROM illustrations WHERE story_id = $1")
+        .bind(story)
+        .fetch_all(&mut *c)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get::<String, _>(0)?,
+                r.try_get::<Option<String>, _>(1)?,
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// Delete a story row and its illustrations, leaving tombstones numbered from `first`.
+/// Returns the next unused number and adds media keys to `keys`.
+async fn delete_story_rows(
+    c: &mut AnyConnection,
+    user: &str,
+    story: &str,
+    audio_key: Option<String>,
+    mut next: i64,
+    now: i64,
+    keys: &mut Vec<String>,
+) -> StoreResult<i64> {
+    for (ill, key) in story_children(c, story).await? {
+        tombstone(c, user, EntityKind::Illustration, &ill, next, now).await?;
+        next += 1;
+        keys.extend(key);
+    }
+    tombstone(c, user, EntityKind::Story, story, next, now).await?;
+    keys.extend(audio_key);
+    sqlx::query("DELETE FROM stories WHERE id = $1 AND user_id = $2")
+        .bind(story)
+        .bind(user)
+        .execute(&mut *c)
+        .await?;
+    Ok(next + 1)
+}
+
+async fn count(pool: &AnyPool, sql: &str, user: &str) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar(sql).bind(user).fetch_one(pool).await?)
+}
+
+fn write_hero_sql() -> &'static str {
+    "UPDATE heroes SET name = $3, age = $4, traits = $5, special_ability = $6, appearance = $7, \
+     hair_color = $8, eye_color = $9, skin_tone = $10, version = $11, updated_at = $12 \
+     WHERE id = $1 AND user_id = $2"
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+
+    async fn create_user(&self, new: NewUser) -> StoreResult<UserRecord> {
+        sqlx::query(
+            "INSERT INTO users (id, email, password_hash, name, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $5)",
+        )
+        .bind(ids(new.id))
+        .bind(&new.email)
+        .bind(&new.password_hash)
+        .bind(&new.name)
+        .bind(new.now)
+        .execute(&self.writer)
+        .await
+        .map_err(|e| match StoreError::from(e) {
+            // The id is ours, so any uniqueness clash on a new user is the email.
+            StoreError::IdConflict => StoreError::EmailTaken,
+            other => other,
+        })?;
+        self.user_by_id(new.id).await
+    }
+
+    async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
+        let row: Option<UserRow> =
+            sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE email = $1"))
+                .bind(email)
+                .fetch_optional(&self.reader)
+                .await?;
+        row.map(UserRecord::try_from).transpose()
+    }
+
+    async fn user_by_id(&self, user: Uuid) -> StoreResult<UserRecord> {
+        let row: Option<UserRow> =
+            sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE id = $1"))
+                .bind(ids(user))
+                .fetch_optional(&self.writer)
+                .await?;
+        row.ok_or(StoreError::NotFound)?.try_into()
+    }
+
+    async fn update_profile(
+        &self,
+        user: Uuid,
+        patch: &ProfileUpdate,
+        now: i64,
+    ) -> StoreResult<UserRecord> {
+        let cur = self.user_by_id(user).await?;
+        let name = match &patch.name {
+            Some(n) => n.clone(),
+            None => cur.name,
+        };
+        let lang = patch.preferred_language.unwrap_or(cur.preferred_language);
+        let voice = patch.preferred_voice.unwrap_or(cur.preferred_voice);
+        sqlx::query(
+            "UPDATE users SET name = $2, preferred_language = $3, preferred_voice = $4, updated_at = $5 WHERE id = $1",
+        )
+        .bind(ids(user))
+        .bind(name)
+        .bind(lang.code())
+        .bind(voice.name())
+        .bind(now)
+        .execute(&self.writer)
+        .await?;
+        self.user_by_id(user).await
+    }
+
+    async fn profile_stats(&self, user: Uuid) -> StoreResult<ProfileStats> {
+        let u = ids(user);
+        let p = &self.reader;
+        Ok(ProfileStats {
+            hero_count: count(p, "SELECT COUNT(*) FROM heroes WHERE user_id = $1", &u).await?,
+            story_count: count(p, "SELECT COUNT(*) FROM stories WHERE user_id = $1", &u).await?,
+            custom_event_count: count(p, "SELECT COUNT(*) FROM custom_events WHERE user_id = $1", &u).await?,
+            favorite_story_count: count(
+                p,
+                "SELECT COUNT(*) FROM stories WHERE user_id = $1 AND is_favorite = 1",
+                &u,
+            )
+            .await?,
+            total_plays: count(
+                p,
+                "SELECT CAST(COALESCE(SUM(play_count), 0) AS BIGINT) FROM stories WHERE user_id = $1",
+                &u,
+            )
+            .await?,
+        })
+    }
+
+    async fn delete_user(&self, user: Uuid) -> StoreResult<Vec<String>> {
+        let u = ids(user);
+        let mut tx = self.begin_write().await?;
+        take_seq(&mut tx, &u, 0).await?;
+        let mut keys: Vec<String> = Vec::new();
+        for sql in [
+            "SELECT avatar_key FROM heroes WHERE user_id = $1 AND avatar_key IS NOT NULL",
+            "SELECT audio_key FROM stories WHERE user_id = $1 AND audio_key IS NOT NULL",
+            "SELECT image_key FROM illustrations WHERE user_id = $1 AND image_key IS NOT NULL",
+        ] {
+            let found: Vec<String> = sqlx::query_scalar(sql).bind(&u).fetch_all(&mut *tx).await?;
+            keys.extend(found);
+        }
+        // Children first: SQLite only cascades with foreign_keys on, and explicit deletes
+        // keep the order obvious on both backends.
+        for table in [
+            "illustrations",
+            "stories",
+            "heroes",
+            "custom_events",
+            "tombstones",
+            "sync_mutations",
+            "usage_records",
+            "jobs",
+            "sessions",
+        ] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
+                .bind(&u)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("DELETE FROM users WHERE id = $1")
+            .bind(&u)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(keys)
+    }
+
+    async fn create_session(&self, s: SessionRecord) -> StoreResult<()> {
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(&s.token_hash)
+            .bind(ids(s.user_id))
+            .bind(s.created_at)
+            .bind(s.expires_at)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: i64,
+    ) -> StoreResult<Option<(SessionRecord, UserRecord)>> {
+        let row: Option<(String, i64, i64)> = sqlx::query_as(
+            "SELECT user_id, created_at, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.reader)
+        .await?;
+        let Some((user_id, created_at, expires_at)) = row else {
+            return Ok(None);
+        };
+        let user_row: Option<UserRow> =
+            sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE id = $1"))
+                .bind(&user_id)
+                .fetch_optional(&self.reader)
+                .await?;
+        let Some(user_row) = user_row else {
+            return Ok(None);
+        };
+        let session = SessionRecord {
+            token_hash: token_hash.to_owned(),
+            user_id: parse_id(&user_id)?,
+            created_at,
+            expires_at,
+        };
+        Ok(Some((session, user_row.try_into()?)))
+    }
+
+    async fn set_session_expiry(&self, token_hash: &str, expires_at: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE sessions SET expires_at = $2 WHERE token_hash = $1 AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(expires_at)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    // ---------- heroes ----------
+
+    async fn list_heroes(&self, user: Uuid, page: Page) -> StoreResult<(Vec<Hero>, i64)> {
+        let u = ids(user);
+        let rows: Vec<HeroRow> = sqlx::query_as(&format!(
+            "SELECT {HERO_COLS} FROM heroes WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
+        ))
+        .bind(&u)
+        .bind(page.limit)
+        .bind(page.offset)
+        .fetch_all(&self.reader)
+        .await?;
+        let total = count(
+            &self.reader,
+            "SELECT COUNT(*) FROM heroes WHERE user_id = $1",
+            &u,
+        )
+        .await?;
+        Ok((convert(rows)?, total))
+    }
+
+    async fn get_hero(&self, user: Uuid, id: Uuid) -> StoreResult<Hero> {
+        hero_by(&self.reader, &ids(user), &ids(id))
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn create_hero(
+        &self,
+        user: Uuid,
+        id: Uuid,
+        b: &HeroCreate,
+        now: i64,
+    ) -> StoreResult<Created<Hero>> {
+        let (u, i) = (ids(user), ids(id));
+        let mut tx = self.begin_write().await?;
+        let version = take_seq(&mut tx, &u, 1).await?;
+        if let Some(existing) = hero_by(&mut *tx, &u, &i).await? {
+            return if b.same_content(&existing) {
+                Ok(Created::Existing(existing))
+            } else {
+                Err(StoreError::IdConflict)
+            };
+        }
+        if id_taken(&mut tx, "heroes", EntityKind::Hero, &i).await? {
+            return Err(StoreError::IdConflict);
+        }
+        sqlx::query(
+            "INSERT INTO heroes (id, user_id, name, age, traits, special_ability, appearance, hair_color, \
+             eye_color, skin_tone, avatar_status, version, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'none', $11, $12, $12)",
+        )
+        .bind(&i)
+        .bind(&u)
+        .bind(&b.name)
+        .bind(b.age)
+        .bind(to_json(&b.traits))
+        .bind(&b.special_ability)
+        .bind(&b.appearance)
+        .bind(&b.hair_color)
+        .bind(&b.eye_color)
+        .bind(&b.skin_tone)
+        .bind(version)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let hero = hero_by(&mut *tx, &u, &i)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(Created::New(hero))
+    }
+
+    async fn update_hero(
+        &self,
+        user: Uuid,
+        id: Uuid,
+        p: &HeroUpdate,
+        if_match: Option<i64>,
+        now: i64,
+    ) -> StoreResult<Hero> {
+        let (u, i) = (ids(user), ids(id));
+        let mut tx = self.begin_write().await?;
+        let version = take_seq(&mut tx, &u, 1).await?;
+        let cur = hero_by(&mut *tx, &u, &i)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        check_version(Some(cur.version), if_match, || Entity::Hero(cur.clone()))?;
+        let pick = |new: &Option<Option<String>>, old: &Option<String>| match new {
+            Some(v) => v.clone(),
+            None => old.clone(),
+        };
+        sqlx::query(write_hero_sql())
+            .bind(&i)
+            .bind(&u)
+            .bind(p.name.as_ref().unwrap_or(&cur.name))
+            .bind(p.age.unwrap_or(cur.age))
+            .bind(to_json(p.traits.as_ref().unwrap_or(&cur.traits)))
+            .bind(pick(&p.special_ability, &cur.special_ability))
+            .bind(pick(&p.appearance, &cur.appearance))
+            .bind(pick(&p.hair_color, &cur.hair_color))
+            .bind(pick(&p.eye_color, &cur.eye_color))
+            .bind(pick(&p.skin_tone, &cur.skin_tone))
+            .bind(version)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let hero = hero_by(&mut *tx, &u, &i)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(hero)
+    }
+
+    async fn delete_hero(
+        &self,
+        user: Uuid,
+        id: Uuid,
+        if_match: Option<i64>,
+        now: i64,
+    ) -> StoreResult<Deleted> {
+        let (u, i) = (ids(user), ids(id));
+        let mut tx = self.begin_write().await?;
+        take_seq(&mut tx, &u, 0).await?;
+        let cur = hero_by(&mut *tx, &u, &i)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        check_version(Some(cur.version), if_match, || Entity::Hero(cur.clone()))?;
+        let stories: Vec<(String, Option<String>)> =
+            sqlx::query_as("SELECT id, audio_key FROM stories WHERE hero_id = $1 AND user_id = $2")
+                .bind(&i)
+                .bind(&u)
+                .fetch_all(&mut *tx)
+                .await?;
+        let ill_count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM illustrations WHERE story_id IN (SELECT id FROM stories WHERE hero_id = $1)",
+        )
+        .bind(&i)
+        .fetch_one(&mut *tx)
+        .await?;
+        let n = 1 + stories.len() as i64 + ill_count;
+        let mut next = take_seq(&mut tx, &u, n).await?;
+        let mut keys = Vec::new();
+        for (story, audio) in stories {
+            next = delete_story_rows(&mut tx, &u, &story, audio, next, now, &mut keys).await?;
+        }
+        tombstone(&mut tx, &u, EntityKind::Hero, &i, next, now).await?;
+        keys.extend(cur.avatar_url);
+        sqlx::query("DELETE FROM heroes WHERE id = $1 AND user_id = $2")
+            .bind(&i)
+            .bind(&u)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Deleted { media_keys: keys })
+    }
+
+    // ---------- stories ----------
+
+    async fn list_stories(
+        &self,
+        user: Uuid,
+        f: StoryFilter,
+        page: Page,
+    ) -> StoreResult<(Vec<Story>, i64)> {
+        let mut filter = String::from("user_id = $1");
+        if f.hero_id.is_some() {
+            filter.push_str(" AND hero_id = $4");
+        }
+        if let Some(fav) = f.favorite {
+            filter.push_str(if fav {
+                " AND is_favorite = 1"
+            } else {
+                " AND is_favorite = 0"
+            });
+        }
+        let u = ids(user);
+        let hero = f.hero_id.map(ids).unwrap_or_default();
+        let list_sql = format!(
+            "SELECT {STORY_COLS} FROM stories WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
+        );
+        let mut q = sqlx::query_as::<_, StoryRow>(&list_sql)
+            .bind(&u)
+            .bind(page.limit)
+            .bind(page.offset);
+        if f.hero_id.is_some() {
+            q = q.bind(&hero);
+        }
+        let rows = q.fetch_all(&self.reader).await?;
+        // Same filter, numbered to match: $2/$3 are unused by the count, so rename $4.
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM stories WHERE {}",
+            filter.replace("$4", "$2")
+        );
+        let mut c = sqlx::query_scalar::<_, i64>(&count_sql).bind(&u);
+        if f.hero_id.is_some() {
+            c = c.bind(&hero);
+        }
+        let total = c.fetch_one(&self.reader).await?;
+        Ok((convert(rows)?, total))
+    }
+
+    async fn get_story(&self, user: Uuid, id: Uuid) -> StoreResult<Story> {
+        let (u, i) = (ids(user), ids(id));
+        let mut story = story_by(&self.reader, &u, &i)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        story.illustrations = Some(illustrations_of(&self.reader, &u, &i).await?);
+        Ok(story)
+    }
+
+    async fn create_story(&self, user: Uuid, s: NewStory) -> StoreResult<Created<Story>> {
+        let (u, i) = (ids(user), ids(s.id));
+        let mut tx = self.begin_write().await?;
+        take_seq(&mut tx, &u, 0).await?;
+        if hero_by(&mut *tx, &u, &ids(s.hero_id)).await?.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        if id_taken(&mut tx, "stories", EntityKind::Story, &i).await? {
+            return Err(StoreError::IdConflict);
+        }
+        let event = match s.custom_event_id {
+            Some(e) => Some(
+                event_by(&mut *tx, &u, &ids(e))
+                    .await?
+                    .ok_or(StoreError::NotFound)?,
+            ),
+            None => None,
+        };
+        let version = take_seq(&mut tx, &u, if event.is_some() { 2 } else { 1 }).await?;
+        sqlx::query(
+            "INSERT INTO stories (id, user_id, hero_id, title, content, event_type, custom_event_id, language, \
+             audio_status, illustration_status, version, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+        )
+        .bind(&i)
+        .bind(&u)
+        .bind(ids(s.hero_id))
+        .bind(&s.title)
+        .bind(&s.content)
+        .bind(s.event_type.map(|e| e.name()))
+        .bind(s.custom_event_id.map(ids))
+        .bind(s.language.code())
+        .bind(enum_str(&s.audio_status))
+        .bind(enum_str(&s.illustration_status))
+        .bind(version)
+        .bind(s.now)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(ev) = event {
+            sqlx::query(
+                "UPDATE custom_events SET usage_count = usage_count + 1, last_used_at = $3, version = $4, \
+                 updated_at = $3 WHERE id = $1 AND user_id = $2",
+            )
+            .bind(ids(ev.id))
+            .bind(&u)
+            .bind(s.now)
+            .bind(version + 1)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let mut story = story_by(&mut *tx, &u, &i)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        story.illustrations = Some(Vec::new());
+        tx.commit().await?;
+        Ok(Created::New(story))
+    }
+
+    async fn update_story(
+        &self,
+        user: Uuid,
+        id: Uuid,
+        p: &StoryUpdate,
+        if_match: Option<i64>,
+        now: i64,
+    ) -> StoreResult<Story> {
+        let (u, i) = (ids(user), ids(id));
+        let mut tx = self.begin_write().await?;
+        let version = take_seq(&mut tx, &u, 1).await?;
+        let cur = story_by(&mut *tx, &u, &i)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        check_version(Some(cur.version), if_match, || Entity::Story(cur.clone()))?;
+        sqlx::query(
+            "UPDATE stories SET title = $3, content = $4, is_favorite = $5, version = $6, updated_at = $7 \
+             WHERE id = $1 AND user_id = $2",
+        )
+        .bind(&i)
+        .bind(&u)
+        .bind(p.title.as_ref().unwrap_or(&cur.title))
+        .bind(p.content.as_ref().unwrap_or(&cur.content))
+        .bind(i64::from(p.is_favorite.unwrap_or(cur.is_favorite)))
+        .bind(version)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let mut story = story_by(&mut *tx, &u, &i)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        story.illustrations = Some(illustrations_of(&mut *tx, &u, &i).await?);
+        tx.commit().await?;
+        Ok(story)
+    }
+
+    async fn play_story(&self, user: Uuid, id: Uuid, count: i64, now: i64) -> StoreResult<Story> {
+        let (u, i) = (ids(user), ids(id));
+        let mut tx = self.begin_write().await?;
+        let version = take_seq(&mut tx, &u, 1).await?;
+        let done = sqlx::query(
+            "UPDATE stories SET play_count = play_count + $3, last_played_at = $4, version = $5, updated_at = $4 \
+             WHERE id = $1 AND user_id = $2",
+        )
+        .bind(&i)
+        .bind(&u)
+        .bind(count)
+        .bind(now)
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let mut story = story_by(&mut *tx, &u, &i)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        story.illustrations = Some(illustrations_of(&mut *tx, &u, &i).await?);
+        tx.commit().await?;
+        Ok(story)
+    }
+
+    async fn delete_story(
+        &self,
+        user: Uuid,
+        id: Uuid,
+        if_match: Option<i64>,
+        now: i64,
+    ) -> StoreResult<Deleted> {
+        let (u, i) = (ids(user), ids(id));
+        let mut tx = self.begin_write().await?;
+        take_seq(&mut tx, &u, 0).await?;
+        let cur = story_by(&mut *tx, &u, &i)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        check_version(Some(cur.version), if_match, || Entity::Story(cur.clone()))?;
+        let n = 1 + cur.illustration_count;
+        let first = take_seq(&mut tx, &u, n).await?;
+        let mut keys = Vec::new();
+        delete_story_rows(&mut tx, &u, &i, cur.audio_url, first, now, &mut keys).await?;
+        tx.commit().await?;
+        Ok(Deleted { media_keys: keys })
+    }
+
+    // ---------- custom events ----------
+
+    async fn list_events(&self, user: Uuid, page: Page) -> StoreResult<(Vec<CustomEvent>, i64)> {
+        let u = ids(user);
+        let rows: Vec<EventRow> = sqlx::query_as(&format!(
+            "SELECT {EVENT_COLS} FROM custom_events WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
+        ))
+        .bind(&u)
+        .bind(page.limit)
+        .bind(page.offset)
+        .fetch_all(&self.reader)
+        .await?;
+        let total = count(
+            &self.reader,
+            "SELECT COUNT(*) FROM custom_events WHERE user_id = $1",
+            &u,
+        )
+        .await?;
+        Ok((convert(rows)?, total))
+    }
+
+    async fn get_event(&self, user: Uuid, id: Uuid) -> StoreResult<CustomEvent> {
+        event_by(&self.reader, &ids(user), &ids(id))
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn create_event(
+        &self,
+        user: Uuid,
+        id: Uuid,
+        b: &CustomEventCreate,
+        now: i64,
+    ) -> StoreResult<Created<CustomEvent>> {
+        let (u, i) = (ids(user), ids(id));
+        let mut tx = self.begin_write().await?;
+        let version = take_seq(&mut tx, &u, 1).await?;
+        if let Some(existing) = event_by(&mut *tx, &u, &i).await? {
+            return if b.same_content(&existing) {
+                Ok(Created::Existing(existing))
+            } else {
+                Err(StoreError::IdConflict)
+            };
+        }
+        if id_taken(&mut tx, "custom_events", EntityKind::CustomEvent, &i).await? {
+            return Err(StoreError::IdConflict);
+        }
+        sqlx::query(
+            "INSERT INTO custom_events (id, user_id, title, description, prompt_seed, category, age_range, tone, \
+             pictogram_emoji, keywords, is_favorite, version, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
+        )
+        .bind(&i)
+        .bind(&u)
+        .bind(&b.title)
+        .bind(b.description.clone().unwrap_or_default())
+        .bind(&b.prompt_seed)
+        .bind(enum_str(&b.category.unwrap_or_default()))
+        .bind(b.age_range.map(|a| enum_str(&a)))
+        .bind(enum_str(&b.tone.unwrap_or_default()))
+        .bind(&b.pictogram_emoji)
+        .bind(to_json(&b.keywords.clone().unwrap_or_default()))
+        .bind(i64::from(b.is_favorite.unwrap_or(false)))
+        .bind(version)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let ev = event_by(&mut *tx, &u, &i)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(Created::New(ev))
+    }
+
+    async fn update_event(
+        &self,
+        user: Uuid,
+        id: Uuid,
+        p: &CustomEventUpdate,
+        if_match: Option<i64>,
+        now: i64,
+    ) -> StoreResult<CustomEvent> {
+        let (u, i) = (ids(user), ids(id));
+        let mut tx = self.begin_write().await?;
+        let version = take_seq(&mut tx, &u, 1).await?;
+        let cur = event_by(&mut *tx, &u, &i)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        check_version(Some(cur.version), if_match, || {
+            Entity::CustomEvent(cur.clone())
+        })?;
+        let age_range = match p.age_range {
+            Some(a) => a,
+            None => cur.age_range,
+        };
+        let emoji = match &p.pictogram_emoji {
+            Some(e) => e.clone(),
+            None => cur.pictogram_emoji.clone(),
+        };
+        sqlx::query(
+            "UPDATE custom_events SET title = $3, description = $4, prompt_seed = $5, category = $6, \
+             age_range = $7, tone = $8, pictogram_emoji = $9, keywords = $10, is_favorite = $11, \
+             version = $12, updated_at = $13 WHERE id = $1 AND user_id = $2",
+        )
+        .bind(&i)
+        .bind(&u)
+        .bind(p.title.as_ref().unwrap_or(&cur.title))
+        .bind(p.description.as_ref().unwrap_or(&cur.description))
+        .bind(p.prompt_seed.as_ref().unwrap_or(&cur.prompt_seed))
+        .bind(enum_str(&p.category.unwrap_or(cur.category)))
+        .bind(age_range.map(|a| enum_str(&a)))
+        .bind(enum_str(&p.tone.unwrap_or(cur.tone)))
+        .bind(emoji)
+        .bind(to_json(p.keywords.as_ref().unwrap_or(&cur.keywords)))
+        .bind(i64::from(p.is_favorite.unwrap_or(cur.is_favorite)))
+        .bind(version)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let ev = event_by(&mut *tx, &u, &i)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(ev)
+    }
+
+    async fn delete_event(
+        &self,
+        user: Uuid,
+        id: Uuid,
+        if_match: Option<i64>,
+        now: i64,
+    ) -> StoreResult<Deleted> {
+        let (u, i) = (ids(user), ids(id));
+        let mut tx = self.begin_write().await?;
+        let version = take_seq(&mut tx, &u, 1).await?;
+        let cur = event_by(&mut *tx, &u, &i)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        check_version(Some(cur.version), if_match, || {
+            Entity::CustomEvent(cur.clone())
+        })?;
+        tombstone(&mut tx, &u, EntityKind::CustomEvent, &i, version, now).await?;
+        sqlx::query("DELETE FROM custom_events WHERE id = $1 AND user_id = $2")
+            .bind(&i)
+            .bind(&u)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Deleted::default())
+    }
+
+    // ---------- usage ----------
+
+    async fn usage_window(&self, user: Uuid, since: i64) -> StoreResult<Vec<UsageWindow>> {
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT operation, COUNT(*), MIN(created_at) FROM usage_records \
+             WHERE user_id = $1 AND created_at > $2 AND success = 1 GROUP BY operation",
+        )
+        .bind(ids(user))
+        .bind(since)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(operation, used, oldest)| UsageWindow {
+                operation,
+                used,
+                oldest,
+            })
+            .collect())
+    }
+
+    async fn usage_totals(&self, user: Uuid) -> StoreResult<UsageTotals> {
+        let row: (i64, i64, i64, i64, i64, f64) = sqlx::query_as(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(1 - success), 0) AS BIGINT), CAST(COALESCE(SUM(tokens), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(characters), 0) AS BIGINT), CAST(COALESCE(SUM(images), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(cost_usd), 0) AS DOUBLE PRECISION) FROM usage_records WHERE user_id = $1",
+        )
+        .bind(ids(user))
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(UsageTotals {
+            requests: row.0,
+            failures: row.1,
+            tokens: row.2,
+            characters: row.3,
+            images: row.4,
+            estimated_cost_usd: row.5,
+        })
+    }
+
+    // ---------- sync ----------
+
+    async fn changes(&self, user: Uuid, since: i64, limit: i64) -> StoreResult<ChangePage> {
+        let u = ids(user);
+        // One read transaction, so the five queries see one snapshot: a write committing in
+        // between cannot slip a lower version past the cursor we hand out.
+        let mut tx = self.reader.begin().await?;
+        if self.backend == Backend::Postgres {
+            tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                .await?;
+        }
+        let (latest, horizon): (i64, i64) =
+            sqlx::query_as("SELECT change_seq, tombstone_horizon FROM users WHERE id = $1")
+                .bind(&u)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+        let take = limit + 1;
+        let mut out: Vec<StoredChange> = Vec::new();
+        let page = |table: &str, cols: &str| {
+            format!(
+                "SELECT {cols} FROM {table} WHERE user_id = $1 AND version > $2 ORDER BY version LIMIT $3"
+            )
+        };
+        let heroes: Vec<HeroRow> = sqlx::query_as(&page("heroes", HERO_COLS))
+            .bind(&u)
+            .bind(since)
+            .bind(take)
+            .fetch_all(&mut *tx)
+            .await?;
+        for h in convert::<_, Hero>(heroes)? {
+            out.push(StoredChange {
+                kind: EntityKind::Hero,
+                id: h.id,
+                version: h.version,
+                entity: Some(Entity::Hero(h)),
+            });
+        }
+        let stories: Vec<StoryRow> = sqlx::query_as(&page("stories", STORY_COLS))
+            .bind(&u)
+            .bind(since)
+            .bind(take)
+            .fetch_all(&mut *tx)
+            .await?;
+        for s in convert::<_, Story>(stories)? {
+            out.push(StoredChange {
+                kind: EntityKind::Story,
+                id: s.id,
+                version: s.version,
+                entity: Some(Entity::Story(s)),
+            });
+        }
+        let ills: Vec<IllustrationRow> = sqlx::query_as(&page("illustrations", ILLUSTRATION_COLS))
+            .bind(&u)
+            .bind(since)
+            .bind(take)
+            .fetch_all(&mut *tx)
+            .await?;
+        for row in ills {
+            let version = row.version();
+            let ill = Illustration::try_from(row)?;
+            out.push(StoredChange {
+                kind: EntityKind::Illustration,
+                id: ill.id,
+                version,
+                entity: Some(Entity::Illustration(ill)),
+            });
+        }
+        let events: Vec<EventRow> = sqlx::query_as(&page("custom_events", EVENT_COLS))
+            .bind(&u)
+            .bind(since)
+            .bind(take)
+            .fetch_all(&mut *tx)
+            .await?;
+        for e in convert::<_, CustomEvent>(events)? {
+            out.push(StoredChange {
+                kind: EntityKind::CustomEvent,
+                id: e.id,
+                version: e.version,
+                entity: Some(Entity::CustomEvent(e)),
+            });
+        }
+        let tombs: Vec<(String, String, i64)> =
+            sqlx::query_as(&page("tombstones", "entity, id, version"))
+                .bind(&u)
+                .bind(since)
+                .bind(take)
+                .fetch_all(&mut *tx)
+                .await?;
+        for (entity, id, version) in tombs {
+            let kind = EntityKind::from_name(&entity)
+                .ok_or_else(|| StoreError::Corrupt(format!("tombstone entity {entity:?}")))?;
+            out.push(StoredChange {
+                kind,
+                id: parse_id(&id)?,
+                version,
+                entity: None,
+            });
+        }
+        tx.commit().await?;
+        out.sort_by_key(|c| c.version);
+        let has_more = out.len() as i64 > limit;
+        out.truncate(limit.max(0) as usize);
+        Ok(ChangePage {
+            changes: out,
+            has_more,
+            horizon,
+            latest,
+        })
+    }
+
+    async fn purge_tombstones(&self, before: i64) -> StoreResult<u64> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE users SET tombstone_horizon = (SELECT MAX(t.version) FROM tombstones t \
+             WHERE t.user_id = users.id AND t.deleted_at < $1) \
+             WHERE EXISTS (SELECT 1 FROM tombstones t WHERE t.user_id = users.id AND t.deleted_at < $1 \
+             AND t.version > users.tombstone_horizon)",
+        )
+        .bind(before)
+        .execute(&mut *tx)
+        .await?;
+        let done = sqlx::query("DELETE FROM tombstones WHERE deleted_at < $1")
+            .bind(before)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+}

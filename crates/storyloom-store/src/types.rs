@@ -1,0 +1,210 @@
+//! Records and arguments of the store that are not wire types.
+
+use serde::Serialize;
+use storyloom_domain::{
+    CustomEvent, EntityKind, EventType, GenerationStatus, Hero, Illustration, IllustrationStatus,
+    Language, Story, Voice,
+};
+use uuid::Uuid;
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded, file in the data dir.
+    Sqlite,
+    /// Production.
+    Postgres,
+}
+
+/// A stored account.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    /// Account id.
+    pub id: Uuid,
+    /// Normalised email.
+    pub email: String,
+    /// PHC-format Argon2id hash.
+    pub password_hash: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// Story language by default.
+    pub preferred_language: Language,
+    /// Narration voice by default.
+    pub preferred_voice: Voice,
+    /// Epoch ms.
+    pub created_at: i64,
+}
+
+/// A new account.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Account id.
+    pub id: Uuid,
+    /// Normalised email.
+    pub email: String,
+    /// PHC-format Argon2id hash.
+    pub password_hash: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// Epoch ms.
+    pub now: i64,
+}
+
+/// A stored session. The token itself is never stored, only its SHA-256.
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    /// Hex SHA-256 of the token.
+    pub token_hash: String,
+    /// Owner.
+    pub user_id: Uuid,
+    /// Epoch ms.
+    pub created_at: i64,
+    /// Epoch ms.
+    pub expires_at: i64,
+}
+
+/// A page of a list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    /// 1–100.
+    pub limit: i64,
+    /// ≥ 0.
+    pub offset: i64,
+}
+
+impl Default for Page {
+    /// API.md's default page: the first 20.
+    fn default() -> Self {
+        Page {
+            limit: 20,
+            offset: 0,
+        }
+    }
+}
+
+/// Story list filters.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StoryFilter {
+    /// Only this hero's stories.
+    pub hero_id: Option<Uuid>,
+    /// Only favourites (or only non-favourites).
+    pub favorite: Option<bool>,
+}
+
+/// A story ready to be stored: its text already written or imported.
+#[derive(Debug, Clone)]
+pub struct NewStory {
+    /// Story id.
+    pub id: Uuid,
+    /// Must be one of the user's heroes.
+    pub hero_id: Uuid,
+    /// Title.
+    pub title: String,
+    /// Text.
+    pub content: String,
+    /// Built-in occasion.
+    pub event_type: Option<EventType>,
+    /// The user's custom occasion (its usage is bumped).
+    pub custom_event_id: Option<Uuid>,
+    /// Language.
+    pub language: Language,
+    /// `pending` when narration is queued with the story.
+    pub audio_status: GenerationStatus,
+    /// `pending` when illustrations are queued with the story.
+    pub illustration_status: IllustrationStatus,
+    /// Epoch ms.
+    pub now: i64,
+}
+
+/// Whether a create made a row or found the same one already there (idempotent retry).
+#[derive(Debug, Clone)]
+pub enum Created<T> {
+    /// A new row (201).
+    New(T),
+    /// The same id and body existed (200).
+    Existing(T),
+}
+
+impl<T> Created<T> {
+    /// The entity either way.
+    pub fn into_inner(self) -> T {
+        match self {
+            Self::New(t) | Self::Existing(t) => t,
+        }
+    }
+
+    /// Whether a row was made.
+    pub fn is_new(&self) -> bool {
+        matches!(self, Self::New(_))
+    }
+}
+
+/// What a delete removed.
+#[derive(Debug, Clone, Default)]
+pub struct Deleted {
+    /// Media of the deleted rows, for the caller to remove from blob storage.
+    pub media_keys: Vec<String>,
+}
+
+/// Any synced entity.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Entity {
+    /// A hero.
+    Hero(Hero),
+    /// A story.
+    Story(Story),
+    /// An illustration.
+    Illustration(Illustration),
+    /// A custom event.
+    CustomEvent(CustomEvent),
+}
+
+impl Entity {
+    /// The kind of entity.
+    pub fn kind(&self) -> EntityKind {
+        match self {
+            Self::Hero(_) => EntityKind::Hero,
+            Self::Story(_) => EntityKind::Story,
+            Self::Illustration(_) => EntityKind::Illustration,
+            Self::CustomEvent(_) => EntityKind::CustomEvent,
+        }
+    }
+}
+
+/// One change-feed row: the current entity, or a tombstone.
+#[derive(Debug, Clone)]
+pub struct StoredChange {
+    /// Kind.
+    pub kind: EntityKind,
+    /// Id.
+    pub id: Uuid,
+    /// Version (the change's place in the user's sequence).
+    pub version: i64,
+    /// `None` for a tombstone.
+    pub entity: Option<Entity>,
+}
+
+/// A page of the change feed.
+#[derive(Debug, Clone)]
+pub struct ChangePage {
+    /// Changes in version order.
+    pub changes: Vec<StoredChange>,
+    /// Whether more changes follow.
+    pub has_more: bool,
+    /// Versions at or below this have purged tombstones: a `since` below it must resync.
+    pub horizon: i64,
+    /// The user's latest version (the cursor when the feed is empty).
+    pub latest: i64,
+}
+
+/// One operation's uses inside a rate window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageWindow {
+    /// Operation name (`story_generation`, …).
+    pub operation: String,
+    /// Uses counted in the window.
+    pub used: i64,
+    /// Epoch ms of the oldest counted use.
+    pub oldest: i64,
+}

@@ -1,0 +1,384 @@
+//! The store conformance suite: written once, run on SQLite and PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+use storyloom_domain::{
+    CustomEventCreate, EntityKind, GenerationStatus, HeroCreate, HeroTrait, HeroUpdate,
+    IllustrationStatus, Language, StoryUpdate, new_id,
+};
+use storyloom_store::{
+    Created, NewStory, NewUser, Page, SessionRecord, Store, StoreError, StoryFilter,
+};
+use storyloom_testkit::{DbKind, TestDb, db_tests};
+use uuid::Uuid;
+
+async fn user(store: &dyn Store, email: &str) -> Uuid {
+    let id = new_id();
+    store
+        .create_user(NewUser {
+            id,
+            email: email.into(),
+            password_hash: "h".into(),
+            name: None,
+            now: 1,
+        })
+        .await
+        .unwrap();
+    id
+}
+
+fn hero_body(name: &str) -> HeroCreate {
+    HeroCreate {
+        id: None,
+        name: name.into(),
+        age: 5,
+        traits: vec![HeroTrait::Brave],
+        special_ability: None,
+        appearance: None,
+        hair_color: None,
+        eye_color: None,
+        skin_tone: None,
+    }
+}
+
+fn story(hero: Uuid, title: &str, now: i64) -> NewStory {
+    NewStory {
+        id: new_id(),
+        hero_id: hero,
+        title: title.into(),
+        content: "c".into(),
+        event_type: Some(storyloom_domain::EventType::Bedtime),
+        custom_event_id: None,
+        language: Language::En,
+        audio_status: GenerationStatus::None,
+        illustration_status: IllustrationStatus::None,
+        now,
+    }
+}
+
+async fn users_and_sessions(kind: DbKind) {
+    let db = TestDb::new(kind).await;
+    let s = db.store().await;
+    let u = user(&s, "a@example.com").await;
+    let dup = s
+        .create_user(NewUser {
+            id: new_id(),
+            email: "a@example.com".into(),
+            password_hash: "h".into(),
+            name: None,
+            now: 1,
+        })
+        .await;
+    assert!(matches!(dup, Err(StoreError::EmailTaken)), "{dup:?}");
+    assert_eq!(
+        s.user_by_email("a@example.com").await.unwrap().unwrap().id,
+        u
+    );
+    s.create_session(SessionRecord {
+        token_hash: "t1".into(),
+        user_id: u,
+        created_at: 0,
+        expires_at: 1_000,
+    })
+    .await
+    .unwrap();
+    assert!(s.session("t1", 999).await.unwrap().is_some());
+    assert!(s.session("t1", 1_000).await.unwrap().is_none(), "expired");
+    s.set_session_expiry("t1", 500).await.unwrap();
+    assert!(s.session("t1", 600).await.unwrap().is_none());
+    s.set_session_expiry("t1", 5_000).await.unwrap();
+    assert!(
+        s.session("t1", 600).await.unwrap().is_none(),
+        "expiry only ever shortens"
+    );
+    s.create_session(SessionRecord {
+        token_hash: "t2".into(),
+        user_id: u,
+        created_at: 0,
+        expires_at: 9_000,
+    })
+    .await
+    .unwrap();
+    s.delete_session("t2").await.unwrap();
+    assert!(s.session("t2", 1).await.unwrap().is_none());
+}
+
+async fn heroes_versions_and_isolation(kind: DbKind) {
+    let db = TestDb::new(kind).await;
+    let s = db.store().await;
+    let a = user(&s, "a@example.com").await;
+    let b = user(&s, "b@example.com").await;
+    let id = new_id();
+    let body = hero_body("Ada");
+    let h = s.create_hero(a, id, &body, 10).await.unwrap();
+    assert!(h.is_new());
+    let h = h.into_inner();
+    assert_eq!(h.version, 1);
+    assert!(matches!(
+        s.create_hero(a, id, &body, 11).await.unwrap(),
+        Created::Existing(_)
+    ));
+    assert!(matches!(
+        s.create_hero(a, id, &hero_body("Other"), 11).await,
+        Err(StoreError::IdConflict)
+    ));
+    assert!(matches!(
+        s.create_hero(b, id, &body, 11).await,
+        Err(StoreError::IdConflict)
+    ));
+    assert!(matches!(s.get_hero(b, id).await, Err(StoreError::NotFound)));
+    let patch = HeroUpdate {
+        name: Some("Ada L".into()),
+        ..Default::default()
+    };
+    assert!(matches!(
+        s.update_hero(b, id, &patch, None, 12).await,
+        Err(StoreError::NotFound)
+    ));
+    let up = s.update_hero(a, id, &patch, Some(1), 12).await.unwrap();
+    assert_eq!(up.name, "Ada L");
+    assert_eq!(up.version, 2);
+    match s.update_hero(a, id, &patch, Some(1), 13).await {
+        Err(StoreError::VersionConflict(cur)) => assert_eq!(cur.kind(), EntityKind::Hero),
+        other => panic!("{other:?}"),
+    }
+    // A failed write burns no number of the sequence.
+    let h2 = s
+        .create_hero(a, new_id(), &hero_body("Bo"), 14)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(h2.version, 3);
+    // b's sequence is its own.
+    let hb = s
+        .create_hero(b, new_id(), &hero_body("Cy"), 15)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(hb.version, 1);
+    let (list, total) = s
+        .list_heroes(
+            a,
+            Page {
+                limit: 10,
+                offset: 0,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(total, 2);
+    assert_eq!(list[0].name, "Bo", "newest first");
+    assert!(matches!(
+        s.delete_hero(b, id, None, 16).await,
+        Err(StoreError::NotFound)
+    ));
+    s.delete_hero(a, id, None, 16).await.unwrap();
+    // A deleted id cannot be reused.
+    assert!(matches!(
+        s.create_hero(a, id, &body, 17).await,
+        Err(StoreError::IdConflict)
+    ));
+}
+
+async fn change_feed_orders_pages_and_tombstones(kind: DbKind) {
+    let db = TestDb::new(kind).await;
+    let s = db.store().await;
+    let u = user(&s, "feed@example.com").await;
+    let h = s
+        .create_hero(u, new_id(), &hero_body("H"), 1)
+        .await
+        .unwrap()
+        .into_inner();
+    let ev = s
+        .create_event(
+            u,
+            new_id(),
+            &CustomEventCreate {
+                id: None,
+                title: "E".into(),
+                description: None,
+                prompt_seed: "p".into(),
+                category: None,
+                age_range: None,
+                tone: None,
+                pictogram_emoji: None,
+                keywords: None,
+                is_favorite: None,
+            },
+            2,
+        )
+        .await
+        .unwrap()
+        .into_inner();
+    let mut st = story(h.id, "S", 3);
+    st.custom_event_id = Some(ev.id);
+    let st = s.create_story(u, st).await.unwrap().into_inner();
+    // hero 1, event 2, story 3 + event bump 4
+    let all = s.changes(u, 0, 100).await.unwrap();
+    let seen: Vec<_> = all.changes.iter().map(|c| (c.kind, c.version)).collect();
+    assert_eq!(
+        seen,
+        [
+            (EntityKind::Hero, 1),
+            (EntityKind::Story, 3),
+            (EntityKind::CustomEvent, 4)
+        ]
+    );
+    assert!(!all.has_more);
+    assert_eq!(all.latest, 4);
+    let page = s.changes(u, 0, 2).await.unwrap();
+    assert_eq!(page.changes.len(), 2);
+    assert!(page.has_more);
+    let rest = s.changes(u, page.changes[1].version, 2).await.unwrap();
+    assert_eq!(rest.changes.len(), 1);
+    assert!(!rest.has_more);
+
+    s.play_story(u, st.id, 2, 5).await.unwrap();
+    let delta = s.changes(u, 4, 100).await.unwrap();
+    assert_eq!(delta.changes.len(), 1, "only the played story moved");
+    assert_eq!(delta.changes[0].kind, EntityKind::Story);
+
+    s.delete_hero(u, h.id, None, 6).await.unwrap();
+    let after = s.changes(u, 5, 100).await.unwrap();
+    let tomb: Vec<_> = after
+        .changes
+        .iter()
+        .map(|c| (c.kind, c.entity.is_none()))
+        .collect();
+    assert_eq!(
+        tomb,
+        [(EntityKind::Story, true), (EntityKind::Hero, true)],
+        "cascade leaves tombstones"
+    );
+    let versions: Vec<_> = after.changes.iter().map(|c| c.version).collect();
+    assert!(
+        versions.windows(2).all(|w| w[0] < w[1]),
+        "unique, increasing versions"
+    );
+
+    assert_eq!(s.purge_tombstones(7).await.unwrap(), 2);
+    let p = s.changes(u, 0, 100).await.unwrap();
+    assert!(
+        p.horizon >= versions[1],
+        "horizon moved past purged tombstones"
+    );
+}
+
+async fn stories_counters_and_filters(kind: DbKind) {
+    let db = TestDb::new(kind).await;
+    let s = db.store().await;
+    let u = user(&s, "s@example.com").await;
+    let other = user(&s, "o@example.com").await;
+    let h = s
+        .create_hero(u, new_id(), &hero_body("H"), 1)
+        .await
+        .unwrap()
+        .into_inner();
+    let s1 = s
+        .create_story(u, story(h.id, "one", 2))
+        .await
+        .unwrap()
+        .into_inner();
+    let _s2 = s
+        .create_story(u, story(h.id, "two", 3))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        matches!(
+            s.create_story(other, story(h.id, "x", 4)).await,
+            Err(StoreError::NotFound)
+        ),
+        "not their hero"
+    );
+    s.update_story(
+        u,
+        s1.id,
+        &StoryUpdate {
+            is_favorite: Some(true),
+            ..Default::default()
+        },
+        None,
+        5,
+    )
+    .await
+    .unwrap();
+    let (fav, n) = s
+        .list_stories(
+            u,
+            StoryFilter {
+                hero_id: Some(h.id),
+                favorite: Some(true),
+            },
+            Page::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((n, fav[0].title.as_str()), (1, "one"));
+    let (none, n) = s
+        .list_stories(
+            other,
+            StoryFilter {
+                hero_id: Some(h.id),
+                favorite: None,
+            },
+            Page::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((none.len(), n), (0, 0));
+    for _ in 0..3 {
+        s.play_story(u, s1.id, 2, 6).await.unwrap();
+    }
+    assert_eq!(s.get_story(u, s1.id).await.unwrap().play_count, 6);
+    assert!(matches!(
+        s.play_story(other, s1.id, 1, 7).await,
+        Err(StoreError::NotFound)
+    ));
+    let stats = s.profile_stats(u).await.unwrap();
+    assert_eq!(
+        (
+            stats.story_count,
+            stats.favorite_story_count,
+            stats.total_plays
+        ),
+        (2, 1, 6)
+    );
+}
+
+async fn delete_user_leaves_nothing(kind: DbKind) {
+    let db = TestDb::new(kind).await;
+    let s = db.store().await;
+    let u = user(&s, "gone@example.com").await;
+    let h = s
+        .create_hero(u, new_id(), &hero_body("H"), 1)
+        .await
+        .unwrap()
+        .into_inner();
+    s.create_story(u, story(h.id, "t", 2)).await.unwrap();
+    s.create_session(SessionRecord {
+        token_hash: "tok".into(),
+        user_id: u,
+        created_at: 0,
+        expires_at: i64::MAX,
+    })
+    .await
+    .unwrap();
+    s.delete_user(u).await.unwrap();
+    assert!(s.session("tok", 1).await.unwrap().is_none());
+    assert!(s.user_by_email("gone@example.com").await.unwrap().is_none());
+    assert!(matches!(
+        s.get_hero(u, h.id).await,
+        Err(StoreError::NotFound)
+    ));
+    // Same email can sign up again.
+    user(&s, "gone@example.com").await;
+}
+
+db_tests!(
+    users_and_sessions,
+    heroes_versions_and_isolation,
+    change_feed_orders_pages_and_tombstones,
+    stories_counters_and_filters,
+    delete_user_leaves_nothing,
+);
