@@ -4,6 +4,13 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::envelope::ErrorBody;
+use crate::validate::{FieldErrors, Validate};
+
+/// Mutations accepted in one push.
+pub const MAX_PUSH: usize = 500;
+
+/// Largest page of the change feed.
+pub const MAX_CHANGES_PAGE: i64 = 1000;
 
 /// Synced entity kinds.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
@@ -141,4 +148,17 @@ pub struct MutationResult {
 #[allow(missing_docs)]
 pub struct PushResponse {
     pub results: Vec<MutationResult>,
+}
+
+impl Validate for PushRequest {
+    fn validate(&self) -> Result<(), FieldErrors> {
+        let mut f = FieldErrors::new();
+        if self.mutations.len() > MAX_PUSH {
+            f.insert(
+                "mutations".into(),
+                format!("at most {MAX_PUSH} mutations per push; send the rest in another"),
+            );
+        }
+        if f.is_empty() { Ok(()) } else { Err(f) }
+    }
 }

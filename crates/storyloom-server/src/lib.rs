@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod config;
 pub mod error;
+pub mod events_hub;
 pub mod extract;
 pub mod limits;
 pub mod openapi;
@@ -124,7 +125,31 @@ pub async fn state_from_config(config: Config) -> anyhow::Result<AppState> {
                 storyloom_store::redact_url(&url)
             )
         })?;
-    Ok(AppState::new(config, Arc::new(store)))
+    let state = AppState::new(config, Arc::new(store));
+    if url.starts_with("postgres") {
+        state.hub.spawn_pg_listener(url);
+    }
+    spawn_housekeeping(state.clone());
+    Ok(state)
+}
+
+/// Hourly: forget tombstones older than 90 days and sync mutation ids older than 30 days
+/// (SYNC.md's horizons).
+fn spawn_housekeeping(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let now = storyloom_domain::time::now().timestamp_millis();
+            const DAY: i64 = 86_400_000;
+            if let Err(e) = state.store.purge_tombstones(now - 90 * DAY).await {
+                tracing::warn!(error = %e, "tombstone purge failed");
+            }
+            if let Err(e) = state.store.purge_mutations(now - 30 * DAY).await {
+                tracing::warn!(error = %e, "mutation purge failed");
+            }
+        }
+    });
 }
 
 /// Serve `state` on `listener` until `shutdown` resolves, then finish in-flight requests.

@@ -6,7 +6,7 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use crate::routes::{auth, events, heroes, meta, profile, stories};
+use crate::routes::{auth, events, heroes, meta, profile, stories, sync};
 
 /// The API document.
 #[derive(OpenApi)]
@@ -19,6 +19,7 @@ use crate::routes::{auth, events, heroes, meta, profile, stories};
         events::list, events::show, events::create, events::update, events::remove,
         profile::profile, profile::update_profile, profile::usage, profile::delete_account,
         meta::health,
+        sync::changes, sync::push, sync::stream,
     ),
     components(schemas(storyloom_domain::ErrorBody, storyloom_domain::ErrorCode, storyloom_domain::Pagination)),
     modifiers(&BearerAuth),

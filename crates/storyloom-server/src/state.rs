@@ -4,7 +4,7 @@ use std::{net::IpAddr, sync::Arc, time::Duration};
 
 use storyloom_store::Store;
 
-use crate::{config::Config, limits::SlidingWindow};
+use crate::{config::Config, events_hub::Hub, limits::SlidingWindow};
 
 /// Everything handlers share. Cheap to clone.
 #[derive(Clone)]
@@ -17,6 +17,8 @@ pub struct AppState {
     pub auth_by_ip: Arc<SlidingWindow<IpAddr>>,
     /// Failed sign-ins per email.
     pub signin_failures: Arc<SlidingWindow<String>>,
+    /// Live events for `/api/sync/stream`.
+    pub hub: Hub,
 }
 
 impl AppState {
@@ -28,6 +30,7 @@ impl AppState {
             Duration::from_secs(15 * 60),
         );
         Self {
+            hub: Hub::new(store.clone()),
             store,
             config: Arc::new(config),
             auth_by_ip: Arc::new(auth_by_ip),

@@ -189,4 +189,28 @@ pub trait Store: Send + Sync + 'static {
     async fn changes(&self, user: Uuid, since: i64, limit: i64) -> StoreResult<ChangePage>;
     /// Drop tombstones deleted before `before` and move each user's horizon past them.
     async fn purge_tombstones(&self, before: i64) -> StoreResult<u64>;
+    /// The remembered result (JSON) of a sync mutation, if it was seen before.
+    async fn find_mutation(&self, user: Uuid, mutation_id: Uuid) -> StoreResult<Option<String>>;
+    /// Remember a sync mutation's result (first result wins).
+    async fn remember_mutation(
+        &self,
+        user: Uuid,
+        mutation_id: Uuid,
+        result: &str,
+        now: i64,
+    ) -> StoreResult<()>;
+    /// Add plays for a sync `increment` exactly once: the count and the remembered mutation
+    /// commit together, so a replay after a lost answer cannot count twice.
+    async fn play_story_once(
+        &self,
+        user: Uuid,
+        id: Uuid,
+        count: i64,
+        now: i64,
+        mutation_id: Uuid,
+    ) -> StoreResult<PlayOnce>;
+    /// Send a PostgreSQL `NOTIFY` (a no-op on SQLite, which has one process).
+    async fn notify(&self, channel: &str, payload: &str) -> StoreResult<()>;
+    /// Forget sync mutations remembered before `before`.
+    async fn purge_mutations(&self, before: i64) -> StoreResult<u64>;
 }

@@ -15,8 +15,9 @@ use storyloom_domain::{
 use uuid::Uuid;
 
 use crate::{
-    Backend, ChangePage, Created, Deleted, Entity, NewStory, NewUser, Page, SessionRecord, Store,
-    StoreError, StoreResult, StoredChange, StoryFilter, UsageWindow, UserRecord,
+    Backend, ChangePage, Created, Deleted, Entity, NewStory, NewUser, Page, PlayOnce,
+    SessionRecord, Store, StoreError, StoreResult, StoredChange, StoryFilter, UsageWindow,
+    UserRecord,
     rows::{
         EVENT_COLS, EventRow, HERO_COLS, HeroRow, ILLUSTRATION_COLS, IllustrationRow, STORY_COLS,
         StoryRow, USER_COLS, UserRow, convert, enum_str, parse_id, to_json,
@@ -674,13 +675,17 @@ impl Store for SqlStore {
         }
         tombstone(&mut tx, &u, EntityKind::Hero, &i, next, now).await?;
         keys.extend(cur.avatar_url);
+        let version = next;
         sqlx::query("DELETE FROM heroes WHERE id = $1 AND user_id = $2")
             .bind(&i)
             .bind(&u)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(Deleted { media_keys: keys })
+        Ok(Deleted {
+            media_keys: keys,
+            version,
+        })
     }
 
     // ---------- stories ----------
@@ -874,9 +879,12 @@ impl Store for SqlStore {
         let n = 1 + cur.illustration_count;
         let first = take_seq(&mut tx, &u, n).await?;
         let mut keys = Vec::new();
-        delete_story_rows(&mut tx, &u, &i, cur.audio_url, first, now, &mut keys).await?;
+        let next = delete_story_rows(&mut tx, &u, &i, cur.audio_url, first, now, &mut keys).await?;
         tx.commit().await?;
-        Ok(Deleted { media_keys: keys })
+        Ok(Deleted {
+            media_keys: keys,
+            version: next - 1,
+        })
     }
 
     // ---------- custom events ----------
@@ -1028,7 +1036,10 @@ impl Store for SqlStore {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(Deleted::default())
+        Ok(Deleted {
+            media_keys: Vec::new(),
+            version,
+        })
     }
 
     // ---------- usage ----------
@@ -1198,6 +1209,106 @@ impl Store for SqlStore {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn find_mutation(&self, user: Uuid, mutation_id: Uuid) -> StoreResult<Option<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT result FROM sync_mutations WHERE user_id = $1 AND mutation_id = $2",
+        )
+        .bind(ids(user))
+        .bind(ids(mutation_id))
+        .fetch_optional(&self.writer)
+        .await?)
+    }
+
+    async fn remember_mutation(
+        &self,
+        user: Uuid,
+        mutation_id: Uuid,
+        result: &str,
+        now: i64,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO sync_mutations (user_id, mutation_id, result, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (user_id, mutation_id) DO NOTHING",
+        )
+        .bind(ids(user))
+        .bind(ids(mutation_id))
+        .bind(result)
+        .bind(now)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn play_story_once(
+        &self,
+        user: Uuid,
+        id: Uuid,
+        count: i64,
+        now: i64,
+        mutation_id: Uuid,
+    ) -> StoreResult<PlayOnce> {
+        let (u, i, m) = (ids(user), ids(id), ids(mutation_id));
+        let mut tx = self.begin_write().await?;
+        let version = take_seq(&mut tx, &u, 1).await?;
+        let seen: Option<String> = sqlx::query_scalar(
+            "SELECT result FROM sync_mutations WHERE user_id = $1 AND mutation_id = $2",
+        )
+        .bind(&u)
+        .bind(&m)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(result) = seen {
+            return Ok(PlayOnce::Duplicate(result));
+        }
+        let done = sqlx::query(
+            "UPDATE stories SET play_count = play_count + $3, last_played_at = $4, version = $5, updated_at = $4 \
+             WHERE id = $1 AND user_id = $2",
+        )
+        .bind(&i)
+        .bind(&u)
+        .bind(count)
+        .bind(now)
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let result =
+            serde_json::json!({"mutationId": mutation_id, "status": "applied", "version": version});
+        sqlx::query("INSERT INTO sync_mutations (user_id, mutation_id, result, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(&u)
+            .bind(&m)
+            .bind(result.to_string())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let story = story_by(&mut *tx, &u, &i)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(PlayOnce::Applied(story))
+    }
+
+    async fn notify(&self, channel: &str, payload: &str) -> StoreResult<()> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(channel)
+                .bind(payload)
+                .execute(&self.writer)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn purge_mutations(&self, before: i64) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM sync_mutations WHERE created_at < $1")
+            .bind(before)
+            .execute(&self.writer)
+            .await?;
         Ok(done.rows_affected())
     }
 }

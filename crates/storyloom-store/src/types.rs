@@ -144,6 +144,17 @@ impl<T> Created<T> {
 pub struct Deleted {
     /// Media of the deleted rows, for the caller to remove from blob storage.
     pub media_keys: Vec<String>,
+    /// The last version the delete used (its tombstones' highest).
+    pub version: i64,
+}
+
+/// Outcome of [`crate::Store::play_story_once`].
+#[derive(Debug, Clone)]
+pub enum PlayOnce {
+    /// Counted now.
+    Applied(Story),
+    /// Counted before; the remembered result JSON.
+    Duplicate(String),
 }
 
 /// Any synced entity.

@@ -75,7 +75,9 @@ pub async fn create(
     } else {
         StatusCode::OK
     };
-    Ok(with_status(status, created.into_inner()))
+    let entity = created.into_inner();
+    state.hub.changed(auth.id(), entity.version).await;
+    Ok(with_status(status, entity))
 }
 
 #[utoipa::path(patch, path = "/api/custom-events/{id}", tag = "custom events", params(("id" = uuid::Uuid, Path)),
@@ -99,6 +101,7 @@ pub async fn update(
         )
         .await
         .map_err(not_found)?;
+    state.hub.changed(auth.id(), ev.version).await;
     Ok(ok(ev))
 }
 
@@ -110,10 +113,11 @@ pub async fn remove(
     PathId(id): PathId,
     IfMatch(if_match): IfMatch,
 ) -> ApiResult<Response> {
-    state
+    let deleted = state
         .store
         .delete_event(auth.id(), id, if_match, time::now().timestamp_millis())
         .await
         .map_err(not_found)?;
+    state.hub.changed(auth.id(), deleted.version).await;
     Ok(ok(DeletedResponse { id, deleted: true }))
 }

@@ -71,7 +71,9 @@ pub async fn create(
     } else {
         StatusCode::OK
     };
-    Ok(with_status(status, created.into_inner()))
+    let entity = created.into_inner();
+    state.hub.changed(auth.id(), entity.version).await;
+    Ok(with_status(status, entity))
 }
 
 #[utoipa::path(patch, path = "/api/heroes/{id}", tag = "heroes", params(("id" = uuid::Uuid, Path)),
@@ -95,6 +97,7 @@ pub async fn update(
         )
         .await
         .map_err(not_found)?;
+    state.hub.changed(auth.id(), hero.version).await;
     Ok(ok(hero))
 }
 
@@ -106,10 +109,11 @@ pub async fn remove(
     PathId(id): PathId,
     IfMatch(if_match): IfMatch,
 ) -> ApiResult<Response> {
-    state
+    let deleted = state
         .store
         .delete_hero(auth.id(), id, if_match, time::now().timestamp_millis())
         .await
         .map_err(not_found)?;
+    state.hub.changed(auth.id(), deleted.version).await;
     Ok(ok(DeletedResponse { id, deleted: true }))
 }

@@ -15,6 +15,8 @@ pub mod meta;
 pub mod profile;
 #[allow(missing_docs)]
 pub mod stories;
+#[allow(missing_docs)]
+pub mod sync;
 
 use axum::{
     Json, Router,
@@ -35,6 +37,7 @@ pub fn api_router(state: AppState) -> Router<AppState> {
         .merge(events::router())
         .merge(profile::router())
         .merge(meta::router())
+        .merge(sync::router())
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
 }
 

@@ -139,7 +139,9 @@ pub async fn create(
     } else {
         StatusCode::OK
     };
-    Ok(with_status(status, created.into_inner()))
+    let entity = created.into_inner();
+    state.hub.changed(auth.id(), entity.version).await;
+    Ok(with_status(status, entity))
 }
 
 #[utoipa::path(patch, path = "/api/stories/{id}", tag = "stories", params(("id" = uuid::Uuid, Path)),
@@ -163,6 +165,7 @@ pub async fn update(
         )
         .await
         .map_err(not_found)?;
+    state.hub.changed(auth.id(), story.version).await;
     Ok(ok(story))
 }
 
@@ -174,11 +177,12 @@ pub async fn remove(
     PathId(id): PathId,
     IfMatch(if_match): IfMatch,
 ) -> ApiResult<Response> {
-    state
+    let deleted = state
         .store
         .delete_story(auth.id(), id, if_match, time::now().timestamp_millis())
         .await
         .map_err(not_found)?;
+    state.hub.changed(auth.id(), deleted.version).await;
     Ok(ok(DeletedResponse { id, deleted: true }))
 }
 
@@ -197,5 +201,6 @@ pub async fn play(
         .play_story(auth.id(), id, count, time::now().timestamp_millis())
         .await
         .map_err(not_found)?;
+    state.hub.changed(auth.id(), story.version).await;
     Ok(ok(story))
 }

@@ -9,3 +9,4 @@ mod heroes;
 mod meta;
 mod profile;
 mod stories;
+mod sync;

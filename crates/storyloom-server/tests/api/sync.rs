@@ -1,0 +1,353 @@
+use std::time::Duration;
+
+use futures::StreamExt as _;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use storyloom_testkit::{DbKind, TestServer, db_tests};
+use uuid::Uuid;
+
+fn kinds(r: &storyloom_testkit::Resp) -> Vec<(String, bool)> {
+    r.data()["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["entity"].as_str().unwrap().to_owned(),
+                c["deleted"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+async fn change_feed(kind: DbKind) {
+    let s = TestServer::start(kind).await;
+    let u = s.user().await;
+    let other = s.user().await;
+    other.hero("Not yours").await;
+    let hero = u.hero("Feed").await;
+    let st = u.story(hero["id"].as_str().unwrap(), "T").await;
+    u.post("/custom-events", json!({"title": "E", "promptSeed": "p"}))
+        .await;
+    let all = u.get("/sync/changes").await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.body);
+    assert_eq!(
+        kinds(&all),
+        [
+            ("hero".into(), false),
+            ("story".into(), false),
+            ("customEvent".into(), false)
+        ]
+    );
+    assert_eq!(
+        all.data()["changes"][0]["data"],
+        hero,
+        "data is the REST shape"
+    );
+    assert_eq!(all.data()["hasMore"], false);
+    let cursor = all.data()["cursor"].as_str().unwrap().to_owned();
+
+    // Nothing new: empty page, same cursor.
+    let none = u.get(&format!("/sync/changes?since={cursor}")).await;
+    assert_eq!(none.data()["changes"], json!([]));
+    assert_eq!(none.data()["cursor"], cursor.as_str());
+
+    // A delete shows as tombstones (story first: the cascade).
+    u.delete(&format!("/heroes/{}", hero["id"].as_str().unwrap()))
+        .await;
+    let d = u.get(&format!("/sync/changes?since={cursor}")).await;
+    assert_eq!(kinds(&d), [("story".into(), true), ("hero".into(), true)]);
+    let tomb = &d.data()["changes"][0];
+    assert_eq!(tomb["id"], st["id"]);
+    assert!(tomb.get("data").is_none(), "a tombstone carries no data");
+
+    // Paging.
+    let p1 = u.get("/sync/changes?limit=1").await;
+    assert_eq!(p1.data()["changes"].as_array().unwrap().len(), 1);
+    assert_eq!(p1.data()["hasMore"], true);
+
+    for bad in [
+        "limit=0",
+        "limit=1001",
+        "limit=ten",
+        "since=abc",
+        "since=-4",
+    ] {
+        let r = u.get(&format!("/sync/changes?{bad}")).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert_eq!(r.code(), "VALIDATION_ERROR");
+    }
+    let future = u.get("/sync/changes?since=999999").await;
+    assert_eq!(future.status, StatusCode::GONE);
+    assert_eq!(future.code(), "RESYNC_REQUIRED");
+}
+
+async fn resync_past_tombstone_horizon(kind: DbKind) {
+    let s = TestServer::start(kind).await;
+    let u = s.user().await;
+    let a = u.hero("A").await;
+    u.hero("B").await;
+    u.delete(&format!("/heroes/{}", a["id"].as_str().unwrap()))
+        .await;
+    // Purge every tombstone, as 90 days later would.
+    s.store().purge_tombstones(i64::MAX).await.unwrap();
+    let r = u.get("/sync/changes?since=1").await;
+    assert_eq!(r.status, StatusCode::GONE);
+    assert_eq!(r.code(), "RESYNC_REQUIRED");
+    let full = u.get("/sync/changes").await;
+    assert_eq!(full.status, StatusCode::OK);
+    assert_eq!(kinds(&full), [("hero".into(), false)]);
+}
+
+async fn delta_pull_moves_only_changed_rows(kind: DbKind) {
+    let s = TestServer::start(kind).await;
+    let u = s.user().await;
+    let mut heroes = Vec::new();
+    for i in 0..30 {
+        heroes.push(u.hero(&format!("H{i}")).await);
+    }
+    let full = u.get("/sync/changes").await;
+    let cursor = full.data()["cursor"].as_str().unwrap().to_owned();
+    u.patch(
+        &format!("/heroes/{}", heroes[7]["id"].as_str().unwrap()),
+        json!({"age": 9}),
+    )
+    .await;
+    let delta = u.get(&format!("/sync/changes?since={cursor}")).await;
+    let changes = delta.data()["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1);
+    assert_eq!(changes[0]["data"]["age"], 9);
+    assert!(
+        delta.text.len() * 10 < full.text.len(),
+        "delta {} vs full {} bytes",
+        delta.text.len(),
+        full.text.len()
+    );
+}
+
+fn mutation(entity: &str, op: &str, id: &str, fields: Value) -> Value {
+    json!({"mutationId": Uuid::new_v4(), "entity": entity, "op": op, "id": id, "fields": fields})
+}
+
+async fn push_applies_dedupes_and_reports(kind: DbKind) {
+    let s = TestServer::start(kind).await;
+    let u = s.user().await;
+    let hid = Uuid::new_v4().to_string();
+    let sid = Uuid::new_v4().to_string();
+    let create = mutation(
+        "hero",
+        "create",
+        &hid,
+        json!({"name": "Offline", "age": 4, "traits": ["shy"]}),
+    );
+    let bad = mutation(
+        "hero",
+        "create",
+        &Uuid::new_v4().to_string(),
+        json!({"name": "", "age": 4, "traits": ["shy"]}),
+    );
+    let story = mutation(
+        "story",
+        "create",
+        &sid,
+        json!({"heroId": hid, "eventType": "bedtime", "language": "en", "title": "Made offline", "content": "Words."}),
+    );
+    let inc = mutation("story", "increment", &sid, json!({"playCount": 3}));
+    let r = u
+        .post(
+            "/sync/push",
+            json!({"mutations": [create, bad, story, inc]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let res = r.data()["results"].as_array().unwrap();
+    let statuses: Vec<_> = res.iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(
+        statuses,
+        ["applied", "rejected", "applied", "applied"],
+        "{}",
+        r.body
+    );
+    assert_eq!(res[1]["error"]["code"], "VALIDATION_ERROR");
+    assert!(res[1]["error"]["details"]["name"].is_string());
+    assert_eq!(res[0]["mutationId"], create["mutationId"]);
+    let hero_v = res[0]["version"].as_i64().unwrap();
+
+    // Replaying the whole batch (the answer was lost) changes nothing.
+    let again = u
+        .post(
+            "/sync/push",
+            json!({"mutations": [create, bad, story, inc]}),
+        )
+        .await;
+    let res2 = again.data()["results"].as_array().unwrap();
+    assert!(
+        res2.iter().all(|r| r["status"] == "duplicate"),
+        "{}",
+        again.body
+    );
+    assert_eq!(res2[0]["version"], hero_v);
+    let got = u.get(&format!("/stories/{sid}")).await;
+    assert_eq!(got.data()["playCount"], 3, "the increment counted once");
+    assert_eq!(u.get("/heroes").await.body["pagination"]["total"], 1);
+
+    // A stale update is a conflict with the current entity; a fresh one applies.
+    let upd = json!({"mutationId": Uuid::new_v4(), "entity": "hero", "op": "update", "id": hid, "baseVersion": hero_v, "fields": {"age": 5}});
+    assert_eq!(
+        u.post("/sync/push", json!({"mutations": [upd]}))
+            .await
+            .data()["results"][0]["status"],
+        "applied"
+    );
+    let stale = json!({"mutationId": Uuid::new_v4(), "entity": "hero", "op": "update", "id": hid, "baseVersion": hero_v, "fields": {"age": 6}});
+    let c = u.post("/sync/push", json!({"mutations": [stale]})).await;
+    let c0 = &c.data()["results"][0];
+    assert_eq!(c0["status"], "conflict", "{}", c.body);
+    assert_eq!(c0["current"]["age"], 5);
+
+    // Deleting what is gone is fine; illustrations and foreign ids are refused.
+    let del = mutation(
+        "customEvent",
+        "delete",
+        &Uuid::new_v4().to_string(),
+        json!({}),
+    );
+    let ill = mutation(
+        "illustration",
+        "update",
+        &Uuid::new_v4().to_string(),
+        json!({}),
+    );
+    let generate = mutation(
+        "story",
+        "create",
+        &Uuid::new_v4().to_string(),
+        json!({"heroId": hid, "eventType": "bedtime", "language": "en"}),
+    );
+    let inc_hero = mutation("hero", "increment", &hid, json!({"playCount": 1}));
+    let r = u
+        .post(
+            "/sync/push",
+            json!({"mutations": [del, ill, generate, inc_hero]}),
+        )
+        .await;
+    let st: Vec<_> = r.data()["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        st,
+        ["applied", "rejected", "rejected", "rejected"],
+        "{}",
+        r.body
+    );
+
+    let v = s.user().await;
+    let foreign = json!({"mutationId": Uuid::new_v4(), "entity": "hero", "op": "update", "id": hid, "fields": {"name": "Mine now"}});
+    let r = v.post("/sync/push", json!({"mutations": [foreign]})).await;
+    assert_eq!(r.data()["results"][0]["status"], "rejected");
+    assert_eq!(r.data()["results"][0]["error"]["code"], "NOT_FOUND");
+    assert_eq!(
+        u.get(&format!("/heroes/{hid}")).await.data()["name"],
+        "Offline"
+    );
+    // Another user replaying my mutation id does not see my result.
+    let r = v.post("/sync/push", json!({"mutations": [create]})).await;
+    assert_ne!(r.data()["results"][0]["status"], "duplicate");
+
+    let too_many: Vec<Value> = (0..501)
+        .map(|_| mutation("hero", "delete", &Uuid::new_v4().to_string(), json!({})))
+        .collect();
+    let r = u.post("/sync/push", json!({"mutations": too_many})).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body["error"]["details"]["mutations"].is_string());
+}
+
+async fn concurrent_replays_count_once(kind: DbKind) {
+    let s = TestServer::start(kind).await;
+    let u = s.user().await;
+    let hero = u.hero("Race").await;
+    let st = u.story(hero["id"].as_str().unwrap(), "Race").await;
+    let inc = mutation(
+        "story",
+        "increment",
+        st["id"].as_str().unwrap(),
+        json!({"playCount": 2}),
+    );
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let u = u.clone();
+        let body = json!({"mutations": [inc.clone()]});
+        tasks.push(tokio::spawn(async move {
+            u.post("/sync/push", body).await.status
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), StatusCode::OK);
+    }
+    let got = u
+        .get(&format!("/stories/{}", st["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(got.data()["playCount"], 2);
+}
+
+async fn stream_announces_changes(kind: DbKind) {
+    let s = TestServer::start(kind).await;
+    let u = s.user().await;
+    let other = s.user().await;
+    let resp = reqwest::Client::new()
+        .get(s.api("/sync/stream"))
+        .bearer_auth(u.token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let mut body = resp.bytes_stream();
+    let mut seen = String::new();
+    // Wait for the hello so the subscription is live, then write.
+    while !seen.contains("event: ready") {
+        let chunk = tokio::time::timeout(Duration::from_secs(5), body.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    other.hero("Someone else's").await;
+    let hero = u.hero("Live").await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !seen.contains("event: changed") {
+        let chunk = tokio::time::timeout_at(deadline, body.next())
+            .await
+            .expect("no changed event")
+            .unwrap()
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let cursor = hero["version"].as_i64().unwrap().to_string();
+    assert!(seen.contains(&format!("\"cursor\":\"{cursor}\"")), "{seen}");
+    assert_eq!(
+        seen.matches("event: changed").count(),
+        1,
+        "other users' writes are not announced: {seen}"
+    );
+    let unauth = reqwest::get(s.api("/sync/stream")).await.unwrap();
+    assert_eq!(unauth.status(), StatusCode::UNAUTHORIZED);
+}
+
+db_tests!(
+    change_feed,
+    resync_past_tombstone_horizon,
+    delta_pull_moves_only_changed_rows,
+    push_applies_dedupes_and_reports,
+    concurrent_replays_count_once,
+    stream_announces_changes,
+);
