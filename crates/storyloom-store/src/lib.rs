@@ -183,6 +183,58 @@ pub trait Store: Send + Sync + 'static {
     /// All-time totals over the user's usage records.
     async fn usage_totals(&self, user: Uuid) -> StoreResult<UsageTotals>;
 
+    /// Reserve one use of `operation` if fewer than `limit` were used since `window_start`.
+    /// Atomic per user (concurrent requests cannot both take the last slot); the reservation
+    /// counts until [`Store::finish_usage`] records the call's outcome (a failed call stops
+    /// counting).
+    async fn reserve_usage(
+        &self,
+        user: Uuid,
+        operation: &str,
+        limit: i64,
+        window_start: i64,
+        now: i64,
+    ) -> StoreResult<Quota>;
+    /// Fill in a reserved usage record with what the provider call did.
+    async fn finish_usage(
+        &self,
+        user: Uuid,
+        record_id: Uuid,
+        record: &UsageRecord,
+    ) -> StoreResult<()>;
+    /// Write a usage record that needed no reservation (e.g. a job's extra provider calls).
+    async fn add_usage(&self, user: Uuid, record: &UsageRecord, now: i64) -> StoreResult<()>;
+
+    // ---- jobs ----
+
+    /// Queue a job.
+    async fn enqueue_job(&self, job: NewJob) -> StoreResult<()>;
+    /// Claim the next runnable job (queued and due, or running with an expired lease) for
+    /// `lease_ms`. On PostgreSQL many workers claim concurrently with `SKIP LOCKED`.
+    async fn claim_job(
+        &self,
+        worker: &str,
+        now: i64,
+        lease_ms: i64,
+    ) -> StoreResult<Option<JobRecord>>;
+    /// Mark a job done (only by the worker holding it).
+    async fn complete_job(&self, id: Uuid, worker: &str, now: i64) -> StoreResult<bool>;
+    /// Record a failure: queue again at `retry_at`, or mark failed when `None`.
+    async fn fail_job(
+        &self,
+        id: Uuid,
+        worker: &str,
+        error: &str,
+        retry_at: Option<i64>,
+        now: i64,
+    ) -> StoreResult<bool>;
+    /// Give a claimed job back untouched (graceful shutdown): queued again, the try not counted.
+    async fn release_job(&self, id: Uuid, worker: &str, now: i64) -> StoreResult<bool>;
+    /// Extend the lease of a job still being worked on.
+    async fn extend_lease(&self, id: Uuid, worker: &str, until: i64) -> StoreResult<bool>;
+    /// A job's state.
+    async fn job_status(&self, id: Uuid) -> StoreResult<Option<JobStatus>>;
+
     // ---- sync ----
 
     /// Changes with `version > since`, in version order, at most `limit`.

@@ -15,9 +15,9 @@ use storyloom_domain::{
 use uuid::Uuid;
 
 use crate::{
-    Backend, ChangePage, Created, Deleted, Entity, NewStory, NewUser, Page, PlayOnce,
-    SessionRecord, Store, StoreError, StoreResult, StoredChange, StoryFilter, UsageWindow,
-    UserRecord,
+    Backend, ChangePage, Created, Deleted, Entity, JobRecord, JobStatus, NewJob, NewStory, NewUser,
+    Page, PlayOnce, Quota, SessionRecord, Store, StoreError, StoreResult, StoredChange,
+    StoryFilter, UsageRecord, UsageWindow, UserRecord,
     rows::{
         EVENT_COLS, EventRow, HERO_COLS, HeroRow, ILLUSTRATION_COLS, IllustrationRow, STORY_COLS,
         StoryRow, USER_COLS, UserRow, convert, enum_str, parse_id, to_json,
@@ -1310,5 +1310,227 @@ impl Store for SqlStore {
             .execute(&self.writer)
             .await?;
         Ok(done.rows_affected())
+    }
+
+    async fn reserve_usage(
+        &self,
+        user: Uuid,
+        operation: &str,
+        limit: i64,
+        window_start: i64,
+        now: i64,
+    ) -> StoreResult<Quota> {
+        let u = ids(user);
+        let mut tx = self.begin_write().await?;
+        take_seq(&mut tx, &u, 0).await?;
+        let (used, oldest): (i64, Option<i64>) = sqlx::query_as(
+            "SELECT COUNT(*), MIN(created_at) FROM usage_records \
+             WHERE user_id = $1 AND operation = $2 AND created_at > $3 AND success = 1",
+        )
+        .bind(&u)
+        .bind(operation)
+        .bind(window_start)
+        .fetch_one(&mut *tx)
+        .await?;
+        let window = now - window_start;
+        if used >= limit {
+            return Ok(Quota::Exceeded {
+                reset_at: oldest.unwrap_or(now) + window,
+            });
+        }
+        let record_id = storyloom_domain::new_id();
+        sqlx::query(
+            "INSERT INTO usage_records (id, user_id, operation, provider, model, success, created_at) \
+             VALUES ($1, $2, $3, '', '', 1, $4)",
+        )
+        .bind(ids(record_id))
+        .bind(&u)
+        .bind(operation)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Quota::Granted {
+            record_id,
+            remaining: limit - used - 1,
+            reset_at: oldest.unwrap_or(now) + window,
+        })
+    }
+
+    async fn finish_usage(&self, user: Uuid, record_id: Uuid, r: &UsageRecord) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE usage_records SET provider = $3, model = $4, tokens = $5, characters = $6, images = $7, \
+             cost_usd = $8, duration_ms = $9, success = $10, error = $11 WHERE id = $1 AND user_id = $2",
+        )
+        .bind(ids(record_id))
+        .bind(ids(user))
+        .bind(&r.provider)
+        .bind(&r.model)
+        .bind(r.tokens)
+        .bind(r.characters)
+        .bind(r.images)
+        .bind(r.cost_usd)
+        .bind(r.duration_ms)
+        .bind(i64::from(r.success))
+        .bind(&r.error)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn add_usage(&self, user: Uuid, r: &UsageRecord, now: i64) -> StoreResult<()> {
+        let id = storyloom_domain::new_id();
+        sqlx::query(
+            "INSERT INTO usage_records (id, user_id, operation, provider, model, tokens, characters, images, \
+             cost_usd, duration_ms, success, error, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(ids(id))
+        .bind(ids(user))
+        .bind(&r.operation)
+        .bind(&r.provider)
+        .bind(&r.model)
+        .bind(r.tokens)
+        .bind(r.characters)
+        .bind(r.images)
+        .bind(r.cost_usd)
+        .bind(r.duration_ms)
+        .bind(i64::from(r.success))
+        .bind(&r.error)
+        .bind(now)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn enqueue_job(&self, j: NewJob) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO jobs (id, user_id, kind, entity_id, payload, status, attempts, max_attempts, run_at, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $7, $7, $7)",
+        )
+        .bind(ids(j.id))
+        .bind(ids(j.user_id))
+        .bind(&j.kind)
+        .bind(ids(j.entity_id))
+        .bind(&j.payload)
+        .bind(j.max_attempts)
+        .bind(j.now)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn claim_job(
+        &self,
+        worker: &str,
+        now: i64,
+        lease_ms: i64,
+    ) -> StoreResult<Option<JobRecord>> {
+        // One statement either way. PostgreSQL: SKIP LOCKED lets concurrent workers pass over
+        // each other's candidate rows. SQLite: the single writer serialises claims.
+        let lock = match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = $2, worker = $3, updated_at = $1 \
+             WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= $1) \
+                 OR (status = 'running' AND lease_until < $1) ORDER BY run_at LIMIT 1{lock}) \
+             RETURNING id, user_id, kind, entity_id, payload, attempts, max_attempts"
+        );
+        let row: Option<(String, String, String, String, String, i64, i64)> = sqlx::query_as(&sql)
+            .bind(now)
+            .bind(now + lease_ms)
+            .bind(worker)
+            .fetch_optional(&self.writer)
+            .await?;
+        row.map(
+            |(id, user, kind, entity, payload, attempts, max_attempts)| {
+                Ok(JobRecord {
+                    id: parse_id(&id)?,
+                    user_id: parse_id(&user)?,
+                    kind,
+                    entity_id: parse_id(&entity)?,
+                    payload,
+                    attempts,
+                    max_attempts,
+                })
+            },
+        )
+        .transpose()
+    }
+
+    async fn complete_job(&self, id: Uuid, worker: &str, now: i64) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE jobs SET status = 'done', lease_until = NULL, updated_at = $3 \
+             WHERE id = $1 AND worker = $2 AND status = 'running'",
+        )
+        .bind(ids(id))
+        .bind(worker)
+        .bind(now)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn fail_job(
+        &self,
+        id: Uuid,
+        worker: &str,
+        error: &str,
+        retry_at: Option<i64>,
+        now: i64,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE jobs SET status = $4, run_at = $5, lease_until = NULL, last_error = $3, updated_at = $6 \
+             WHERE id = $1 AND worker = $2 AND status = 'running'",
+        )
+        .bind(ids(id))
+        .bind(worker)
+        .bind(error)
+        .bind(if retry_at.is_some() { "queued" } else { "failed" })
+        .bind(retry_at.unwrap_or(now))
+        .bind(now)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn release_job(&self, id: Uuid, worker: &str, now: i64) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE jobs SET status = 'queued', attempts = attempts - 1, lease_until = NULL, run_at = $3, \
+             updated_at = $3 WHERE id = $1 AND worker = $2 AND status = 'running'",
+        )
+        .bind(ids(id))
+        .bind(worker)
+        .bind(now)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn extend_lease(&self, id: Uuid, worker: &str, until: i64) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE jobs SET lease_until = $3 WHERE id = $1 AND worker = $2 AND status = 'running'",
+        )
+        .bind(ids(id))
+        .bind(worker)
+        .bind(until)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn job_status(&self, id: Uuid) -> StoreResult<Option<JobStatus>> {
+        let row: Option<(String, i64, Option<String>)> =
+            sqlx::query_as("SELECT status, attempts, last_error FROM jobs WHERE id = $1")
+                .bind(ids(id))
+                .fetch_optional(&self.writer)
+                .await?;
+        Ok(row.map(|(status, attempts, last_error)| JobStatus {
+            status,
+            attempts,
+            last_error,
+        }))
     }
 }

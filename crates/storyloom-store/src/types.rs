@@ -219,3 +219,96 @@ pub struct UsageWindow {
     /// Epoch ms of the oldest counted use.
     pub oldest: i64,
 }
+
+/// A job to run in the background (slow generation).
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    /// Job id.
+    pub id: Uuid,
+    /// Owner.
+    pub user_id: Uuid,
+    /// What to run (`audio`, `illustrations`, `avatar`, …).
+    pub kind: String,
+    /// The entity the job works on.
+    pub entity_id: Uuid,
+    /// Job arguments (JSON).
+    pub payload: String,
+    /// Tries before the job is marked failed.
+    pub max_attempts: i64,
+    /// Epoch ms.
+    pub now: i64,
+}
+
+/// A claimed job.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobRecord {
+    /// Job id.
+    pub id: Uuid,
+    /// Owner.
+    pub user_id: Uuid,
+    /// What to run.
+    pub kind: String,
+    /// The entity the job works on.
+    pub entity_id: Uuid,
+    /// Arguments (JSON).
+    pub payload: String,
+    /// Tries so far, this one included.
+    pub attempts: i64,
+    /// Tries allowed.
+    pub max_attempts: i64,
+}
+
+/// State of a job, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobStatus {
+    /// `queued`, `running`, `done` or `failed`.
+    pub status: String,
+    /// Tries so far.
+    pub attempts: i64,
+    /// The last failure.
+    pub last_error: Option<String>,
+}
+
+/// One provider call, for usage accounting.
+#[derive(Debug, Clone, Default)]
+pub struct UsageRecord {
+    /// Operation name.
+    pub operation: String,
+    /// `builtin`, `openai`, …
+    pub provider: String,
+    /// Model name.
+    pub model: String,
+    /// Tokens used (text).
+    pub tokens: i64,
+    /// Characters (speech).
+    pub characters: i64,
+    /// Images made.
+    pub images: i64,
+    /// Estimated cost in USD.
+    pub cost_usd: f64,
+    /// Wall time.
+    pub duration_ms: i64,
+    /// Whether the call succeeded.
+    pub success: bool,
+    /// The failure, if any.
+    pub error: Option<String>,
+}
+
+/// Outcome of reserving a generation slot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Quota {
+    /// Reserved: the usage record to complete after the provider call.
+    Granted {
+        /// The reservation's usage record.
+        record_id: Uuid,
+        /// Uses left in the window after this one.
+        remaining: i64,
+        /// Epoch ms when the oldest counted use leaves the window.
+        reset_at: i64,
+    },
+    /// The window is full.
+    Exceeded {
+        /// Epoch ms when a slot frees up.
+        reset_at: i64,
+    },
+}

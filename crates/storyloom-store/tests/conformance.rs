@@ -7,7 +7,8 @@ use storyloom_domain::{
     IllustrationStatus, Language, StoryUpdate, new_id,
 };
 use storyloom_store::{
-    Created, NewStory, NewUser, Page, SessionRecord, Store, StoreError, StoryFilter,
+    Created, NewJob, NewStory, NewUser, Page, Quota, SessionRecord, Store, StoreError, StoryFilter,
+    UsageRecord,
 };
 use storyloom_testkit::{DbKind, TestDb, db_tests};
 use uuid::Uuid;
@@ -375,7 +376,188 @@ async fn delete_user_leaves_nothing(kind: DbKind) {
     user(&s, "gone@example.com").await;
 }
 
+async fn usage_quota_is_atomic(kind: DbKind) {
+    let db = TestDb::new(kind).await;
+    let s = std::sync::Arc::new(db.store().await);
+    let u = user(&*s, "q@example.com").await;
+    let now = 1_000_000;
+    let g1 = s
+        .reserve_usage(u, "story_generation", 2, now - 3_600_000, now)
+        .await
+        .unwrap();
+    let Quota::Granted {
+        record_id,
+        remaining,
+        ..
+    } = g1
+    else {
+        panic!("{g1:?}")
+    };
+    assert_eq!(remaining, 1);
+    assert!(matches!(
+        s.reserve_usage(u, "story_generation", 2, now - 3_600_000, now + 1)
+            .await
+            .unwrap(),
+        Quota::Granted { remaining: 0, .. }
+    ));
+    let full = s
+        .reserve_usage(u, "story_generation", 2, now - 3_600_000, now + 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        full,
+        Quota::Exceeded {
+            reset_at: now + 3_600_000 + 2
+        }
+    );
+    // Other operations have their own window.
+    assert!(matches!(
+        s.reserve_usage(u, "audio_generation", 2, 0, now)
+            .await
+            .unwrap(),
+        Quota::Granted { .. }
+    ));
+    // A failed provider call stops counting.
+    let failed = UsageRecord {
+        operation: "story_generation".into(),
+        provider: "openai".into(),
+        success: false,
+        error: Some("500".into()),
+        ..Default::default()
+    };
+    s.finish_usage(u, record_id, &failed).await.unwrap();
+    assert!(matches!(
+        s.reserve_usage(u, "story_generation", 2, now - 3_600_000, now + 3)
+            .await
+            .unwrap(),
+        Quota::Granted { .. }
+    ));
+    let totals = s.usage_totals(u).await.unwrap();
+    assert_eq!((totals.requests, totals.failures), (4, 1));
+
+    // Racing requests cannot take more than the limit.
+    let v = user(&*s, "race@example.com").await;
+    let mut tasks = Vec::new();
+    for i in 0..12 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            s.reserve_usage(v, "avatar_generation", 3, 0, 10 + i)
+                .await
+                .unwrap()
+        }));
+    }
+    let mut granted = 0;
+    for t in tasks {
+        if matches!(t.await.unwrap(), Quota::Granted { .. }) {
+            granted += 1;
+        }
+    }
+    assert_eq!(granted, 3);
+}
+
+async fn jobs_claim_lease_retry(kind: DbKind) {
+    let db = TestDb::new(kind).await;
+    let s = db.store().await;
+    let u = user(&s, "j@example.com").await;
+    let job = |kind: &str| NewJob {
+        id: new_id(),
+        user_id: u,
+        kind: kind.into(),
+        entity_id: new_id(),
+        payload: "{}".into(),
+        max_attempts: 3,
+        now: 100,
+    };
+    let a = job("audio");
+    let b = job("avatar");
+    s.enqueue_job(a.clone()).await.unwrap();
+    s.enqueue_job(b.clone()).await.unwrap();
+    let c1 = s.claim_job("w1", 200, 1_000).await.unwrap().unwrap();
+    let c2 = s.claim_job("w1", 200, 1_000).await.unwrap().unwrap();
+    assert_ne!(c1.id, c2.id);
+    assert_eq!(c1.attempts, 1);
+    assert!(
+        s.claim_job("w2", 300, 1_000).await.unwrap().is_none(),
+        "both are leased"
+    );
+    assert!(s.complete_job(c1.id, "w1", 300).await.unwrap());
+    assert_eq!(s.job_status(c1.id).await.unwrap().unwrap().status, "done");
+    // Retry later with backoff.
+    assert!(
+        s.fail_job(c2.id, "w1", "provider said 500", Some(5_000), 300)
+            .await
+            .unwrap()
+    );
+    assert!(s.claim_job("w2", 4_999, 1_000).await.unwrap().is_none());
+    let again = s.claim_job("w2", 5_000, 1_000).await.unwrap().unwrap();
+    assert_eq!((again.id, again.attempts), (c2.id, 2));
+    // w2 dies: its lease expires and w3 takes the job over; w2 can no longer finish it.
+    let taken = s.claim_job("w3", 6_001, 1_000).await.unwrap().unwrap();
+    assert_eq!((taken.id, taken.attempts), (c2.id, 3));
+    assert!(!s.complete_job(c2.id, "w2", 6_002).await.unwrap());
+    // Graceful shutdown gives it back without spending the try.
+    assert!(s.release_job(c2.id, "w3", 6_003).await.unwrap());
+    let back = s.claim_job("w4", 6_004, 1_000).await.unwrap().unwrap();
+    assert_eq!(back.attempts, 3);
+    assert!(s.extend_lease(back.id, "w4", 60_000).await.unwrap());
+    assert!(
+        s.claim_job("w5", 10_000, 1_000).await.unwrap().is_none(),
+        "lease extended"
+    );
+    assert!(
+        s.fail_job(back.id, "w4", "gave up", None, 10_001)
+            .await
+            .unwrap()
+    );
+    let st = s.job_status(back.id).await.unwrap().unwrap();
+    assert_eq!(
+        (st.status.as_str(), st.last_error.as_deref()),
+        ("failed", Some("gave up"))
+    );
+}
+
+async fn concurrent_workers_claim_each_job_once(kind: DbKind) {
+    let db = TestDb::new(kind).await;
+    let s = std::sync::Arc::new(db.store().await);
+    let u = user(&*s, "w@example.com").await;
+    for _ in 0..20 {
+        s.enqueue_job(NewJob {
+            id: new_id(),
+            user_id: u,
+            kind: "k".into(),
+            entity_id: new_id(),
+            payload: "{}".into(),
+            max_attempts: 1,
+            now: 1,
+        })
+        .await
+        .unwrap();
+    }
+    let mut tasks = Vec::new();
+    for w in 0..4 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            while let Some(j) = s.claim_job(&format!("w{w}"), 10, 60_000).await.unwrap() {
+                got.push(j.id);
+            }
+            got
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let n = all.len();
+    all.sort();
+    all.dedup();
+    assert_eq!((n, all.len()), (20, 20), "every job claimed exactly once");
+}
+
 db_tests!(
+    usage_quota_is_atomic,
+    jobs_claim_lease_retry,
+    concurrent_workers_claim_each_job_once,
     users_and_sessions,
     heroes_versions_and_isolation,
     change_feed_orders_pages_and_tombstones,
