@@ -28,8 +28,9 @@ pub use types::*;
 
 use async_trait::async_trait;
 use storyloom_domain::{
-    CustomEvent, CustomEventCreate, CustomEventUpdate, Hero, HeroCreate, HeroUpdate, ProfileStats,
-    ProfileUpdate, Story, StoryUpdate, UsageTotals,
+    AvatarStatus, CustomEvent, CustomEventCreate, CustomEventUpdate, GenerationStatus, Hero,
+    HeroCreate, HeroUpdate, Illustration, IllustrationStatus, ProfileStats, ProfileUpdate, Story,
+    StoryUpdate, UsageTotals,
 };
 use uuid::Uuid;
 
@@ -204,6 +205,76 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<()>;
     /// Write a usage record that needed no reservation (e.g. a job's extra provider calls).
     async fn add_usage(&self, user: Uuid, record: &UsageRecord, now: i64) -> StoreResult<()>;
+
+    // ---- generation state (each write bumps the entity's version, like any other) ----
+
+    /// Mark a story's audio `pending` and queue its job, in one transaction.
+    async fn request_audio(&self, user: Uuid, story: Uuid, job: NewJob) -> StoreResult<Story>;
+    /// Mark a story's illustrations `pending` and queue their job, in one transaction.
+    async fn request_illustrations(
+        &self,
+        user: Uuid,
+        story: Uuid,
+        job: NewJob,
+    ) -> StoreResult<Story>;
+    /// Mark a hero's avatar `pending` and queue its job, in one transaction.
+    async fn request_avatar(&self, user: Uuid, hero: Uuid, job: NewJob) -> StoreResult<Hero>;
+    /// Record the audio's progress or result (`key`/`duration` when completed).
+    async fn set_story_audio(
+        &self,
+        user: Uuid,
+        story: Uuid,
+        status: GenerationStatus,
+        key: Option<&str>,
+        duration: Option<f64>,
+        now: i64,
+    ) -> StoreResult<Story>;
+    /// Record the illustrations' overall status.
+    async fn set_illustration_status(
+        &self,
+        user: Uuid,
+        story: Uuid,
+        status: IllustrationStatus,
+        now: i64,
+    ) -> StoreResult<Story>;
+    /// Replace a story's illustrations with new pending ones for `scenes` (description,
+    /// timestamp); returns them in order and the media keys of the ones replaced.
+    async fn replace_illustrations(
+        &self,
+        user: Uuid,
+        story: Uuid,
+        scenes: &[(String, f64)],
+        now: i64,
+    ) -> StoreResult<(Vec<Illustration>, Vec<String>)>;
+    /// Record one illustration's progress or result.
+    async fn set_illustration(
+        &self,
+        user: Uuid,
+        illustration: Uuid,
+        status: GenerationStatus,
+        key: Option<&str>,
+        error: Option<&str>,
+        now: i64,
+    ) -> StoreResult<Illustration>;
+    /// Record the avatar's progress or result.
+    async fn set_hero_avatar(
+        &self,
+        user: Uuid,
+        hero: Uuid,
+        status: AvatarStatus,
+        key: Option<&str>,
+        generation_id: Option<&str>,
+        now: i64,
+    ) -> StoreResult<Hero>;
+    /// Store an enhanced custom event's keywords and prompt seed (`aiEnhanced: true`).
+    async fn set_event_enhancement(
+        &self,
+        user: Uuid,
+        event: Uuid,
+        keywords: &[String],
+        prompt_seed: &str,
+        now: i64,
+    ) -> StoreResult<CustomEvent>;
 
     // ---- jobs ----
 

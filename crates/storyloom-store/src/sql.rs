@@ -9,8 +9,9 @@ use sqlx::{
     migrate::Migrator,
 };
 use storyloom_domain::{
-    CustomEvent, CustomEventCreate, CustomEventUpdate, EntityKind, Hero, HeroCreate, HeroUpdate,
-    Illustration, ProfileStats, ProfileUpdate, Story, StoryUpdate, UsageTotals,
+    AvatarStatus, CustomEvent, CustomEventCreate, CustomEventUpdate, EntityKind, GenerationStatus,
+    Hero, HeroCreate, HeroUpdate, Illustration, IllustrationStatus, ProfileStats, ProfileUpdate,
+    Story, StoryUpdate, UsageTotals,
 };
 use uuid::Uuid;
 
@@ -327,6 +328,75 @@ fn write_hero_sql() -> &'static str {
     "UPDATE heroes SET name = $3, age = $4, traits = $5, special_ability = $6, appearance = $7, \
      hair_color = $8, eye_color = $9, skin_tone = $10, version = $11, updated_at = $12 \
      WHERE id = $1 AND user_id = $2"
+}
+
+async fn insert_job(c: &mut AnyConnection, j: &NewJob) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO jobs (id, user_id, kind, entity_id, payload, status, attempts, max_attempts, run_at, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $7, $7, $7)",
+    )
+    .bind(ids(j.id))
+    .bind(ids(j.user_id))
+    .bind(&j.kind)
+    .bind(ids(j.entity_id))
+    .bind(&j.payload)
+    .bind(j.max_attempts)
+    .bind(j.now)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// Set columns of one of the user's rows, bumping its version, in the caller's transaction.
+/// `sets` are `column = $n` fragments numbered from $4 ($1 id, $2 user, $3 version).
+async fn bump_row(
+    c: &mut AnyConnection,
+    table: &str,
+    user: &str,
+    id: &str,
+    version: i64,
+    sets: &str,
+    binds: Vec<Bind>,
+) -> StoreResult<()> {
+    let sql = format!("UPDATE {table} SET {sets}, version = $3 WHERE id = $1 AND user_id = $2");
+    let mut q = sqlx::query(&sql)
+        .bind(id.to_owned())
+        .bind(user.to_owned())
+        .bind(version);
+    for b in binds {
+        q = match b {
+            Bind::Text(t) => q.bind(t),
+            Bind::Int(n) => q.bind(n),
+            Bind::Float(f) => q.bind(f),
+        };
+    }
+    let done = q.execute(&mut *c).await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// A value bound into [`bump_row`].
+enum Bind {
+    Text(Option<String>),
+    Int(i64),
+    Float(Option<f64>),
+}
+
+async fn illustration_by<'c, E: Executor<'c, Database = Any>>(
+    e: E,
+    user: &str,
+    id: &str,
+) -> StoreResult<Option<Illustration>> {
+    let row: Option<IllustrationRow> = sqlx::query_as(&format!(
+        "SELECT {ILLUSTRATION_COLS} FROM illustrations WHERE id = $1 AND user_id = $2"
+    ))
+    .bind(id)
+    .bind(user)
+    .fetch_optional(e)
+    .await?;
+    row.map(Illustration::try_from).transpose()
 }
 
 #[async_trait]
@@ -791,6 +861,9 @@ impl Store for SqlStore {
             .bind(version + 1)
             .execute(&mut *tx)
             .await?;
+        }
+        for job in &s.jobs {
+            insert_job(&mut tx, job).await?;
         }
         let mut story = story_by(&mut *tx, &u, &i)
             .await?
@@ -1404,20 +1477,8 @@ impl Store for SqlStore {
     }
 
     async fn enqueue_job(&self, j: NewJob) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO jobs (id, user_id, kind, entity_id, payload, status, attempts, max_attempts, run_at, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'queued', 0, $6, $7, $7, $7)",
-        )
-        .bind(ids(j.id))
-        .bind(ids(j.user_id))
-        .bind(&j.kind)
-        .bind(ids(j.entity_id))
-        .bind(&j.payload)
-        .bind(j.max_attempts)
-        .bind(j.now)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        let mut c = self.writer.acquire().await?;
+        insert_job(&mut c, &j).await
     }
 
     async fn claim_job(
@@ -1532,5 +1593,271 @@ impl Store for SqlStore {
             attempts,
             last_error,
         }))
+    }
+
+    async fn request_audio(&self, user: Uuid, story: Uuid, job: NewJob) -> StoreResult<Story> {
+        let (u, i) = (ids(user), ids(story));
+        let mut tx = self.begin_write().await?;
+        let v = take_seq(&mut tx, &u, 1).await?;
+        let sets = "audio_status = 'pending', updated_at = $4";
+        bump_row(
+            &mut tx,
+            "stories",
+            &u,
+            &i,
+            v,
+            sets,
+            vec![Bind::Int(job.now)],
+        )
+        .await?;
+        insert_job(&mut tx, &job).await?;
+        let story = story_by(&mut *tx, &u, &i)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(story)
+    }
+
+    async fn request_illustrations(
+        &self,
+        user: Uuid,
+        story: Uuid,
+        job: NewJob,
+    ) -> StoreResult<Story> {
+        let (u, i) = (ids(user), ids(story));
+        let mut tx = self.begin_write().await?;
+        let v = take_seq(&mut tx, &u, 1).await?;
+        let sets = "illustration_status = 'pending', updated_at = $4";
+        bump_row(
+            &mut tx,
+            "stories",
+            &u,
+            &i,
+            v,
+            sets,
+            vec![Bind::Int(job.now)],
+        )
+        .await?;
+        insert_job(&mut tx, &job).await?;
+        let story = story_by(&mut *tx, &u, &i)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(story)
+    }
+
+    async fn request_avatar(&self, user: Uuid, hero: Uuid, job: NewJob) -> StoreResult<Hero> {
+        let (u, i) = (ids(user), ids(hero));
+        let mut tx = self.begin_write().await?;
+        let v = take_seq(&mut tx, &u, 1).await?;
+        let sets = "avatar_status = 'pending', updated_at = $4";
+        bump_row(&mut tx, "heroes", &u, &i, v, sets, vec![Bind::Int(job.now)]).await?;
+        insert_job(&mut tx, &job).await?;
+        let hero = hero_by(&mut *tx, &u, &i)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(hero)
+    }
+
+    async fn set_story_audio(
+        &self,
+        user: Uuid,
+        story: Uuid,
+        status: GenerationStatus,
+        key: Option<&str>,
+        duration: Option<f64>,
+        now: i64,
+    ) -> StoreResult<Story> {
+        let (u, i) = (ids(user), ids(story));
+        let mut tx = self.begin_write().await?;
+        let v = take_seq(&mut tx, &u, 1).await?;
+        let mut sets = String::from("audio_status = $4, updated_at = $5");
+        let mut binds = vec![Bind::Text(Some(enum_str(&status))), Bind::Int(now)];
+        if let Some(k) = key {
+            sets.push_str(", audio_key = $6, audio_duration = $7");
+            binds.push(Bind::Text(Some(k.to_owned())));
+            binds.push(Bind::Float(duration));
+        }
+        bump_row(&mut tx, "stories", &u, &i, v, &sets, binds).await?;
+        let story = story_by(&mut *tx, &u, &i)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(story)
+    }
+
+    async fn set_illustration_status(
+        &self,
+        user: Uuid,
+        story: Uuid,
+        status: IllustrationStatus,
+        now: i64,
+    ) -> StoreResult<Story> {
+        let (u, i) = (ids(user), ids(story));
+        let mut tx = self.begin_write().await?;
+        let v = take_seq(&mut tx, &u, 1).await?;
+        let binds = vec![Bind::Text(Some(enum_str(&status))), Bind::Int(now)];
+        bump_row(
+            &mut tx,
+            "stories",
+            &u,
+            &i,
+            v,
+            "illustration_status = $4, updated_at = $5",
+            binds,
+        )
+        .await?;
+        let story = story_by(&mut *tx, &u, &i)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(story)
+    }
+
+    async fn replace_illustrations(
+        &self,
+        user: Uuid,
+        story: Uuid,
+        scenes: &[(String, f64)],
+        now: i64,
+    ) -> StoreResult<(Vec<Illustration>, Vec<String>)> {
+        let (u, i) = (ids(user), ids(story));
+        let mut tx = self.begin_write().await?;
+        take_seq(&mut tx, &u, 0).await?;
+        if story_by(&mut *tx, &u, &i).await?.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let old = story_children(&mut tx, &i).await?;
+        let n = old.len() as i64 + scenes.len() as i64 + 1;
+        let mut next = take_seq(&mut tx, &u, n).await?;
+        let mut keys = Vec::new();
+        for (ill, key) in old {
+            tombstone(&mut tx, &u, EntityKind::Illustration, &ill, next, now).await?;
+            next += 1;
+            keys.extend(key);
+            sqlx::query("DELETE FROM illustrations WHERE id = $1")
+                .bind(&ill)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let mut made = Vec::new();
+        for (order, (desc, ts)) in scenes.iter().enumerate() {
+            let id = ids(storyloom_domain::new_id());
+            sqlx::query(
+                "INSERT INTO illustrations (id, user_id, story_id, display_order, scene_description, \
+                 audio_timestamp, status, version, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $8)",
+            )
+            .bind(&id)
+            .bind(&u)
+            .bind(&i)
+            .bind(order as i64)
+            .bind(desc)
+            .bind(*ts)
+            .bind(next)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            next += 1;
+            made.push(
+                illustration_by(&mut *tx, &u, &id)
+                    .await?
+                    .ok_or(StoreError::NotFound)?,
+            );
+        }
+        // The story's illustrationCount changed: bump it too.
+        bump_row(
+            &mut tx,
+            "stories",
+            &u,
+            &i,
+            next,
+            "updated_at = $4",
+            vec![Bind::Int(now)],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((made, keys))
+    }
+
+    async fn set_illustration(
+        &self,
+        user: Uuid,
+        illustration: Uuid,
+        status: GenerationStatus,
+        key: Option<&str>,
+        error: Option<&str>,
+        now: i64,
+    ) -> StoreResult<Illustration> {
+        let (u, i) = (ids(user), ids(illustration));
+        let mut tx = self.begin_write().await?;
+        let v = take_seq(&mut tx, &u, 1).await?;
+        let binds = vec![
+            Bind::Text(Some(enum_str(&status))),
+            Bind::Int(now),
+            Bind::Text(key.map(str::to_owned)),
+            Bind::Text(error.map(str::to_owned)),
+        ];
+        let sets = "status = $4, updated_at = $5, image_key = COALESCE($6, image_key), error = $7";
+        bump_row(&mut tx, "illustrations", &u, &i, v, sets, binds).await?;
+        let ill = illustration_by(&mut *tx, &u, &i)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(ill)
+    }
+
+    async fn set_hero_avatar(
+        &self,
+        user: Uuid,
+        hero: Uuid,
+        status: AvatarStatus,
+        key: Option<&str>,
+        generation_id: Option<&str>,
+        now: i64,
+    ) -> StoreResult<Hero> {
+        let (u, i) = (ids(user), ids(hero));
+        let mut tx = self.begin_write().await?;
+        let v = take_seq(&mut tx, &u, 1).await?;
+        let binds = vec![
+            Bind::Text(Some(enum_str(&status))),
+            Bind::Int(now),
+            Bind::Text(key.map(str::to_owned)),
+            Bind::Text(generation_id.map(str::to_owned)),
+        ];
+        let sets = "avatar_status = $4, updated_at = $5, avatar_key = COALESCE($6, avatar_key), \
+                    avatar_generation_id = COALESCE($7, avatar_generation_id)";
+        bump_row(&mut tx, "heroes", &u, &i, v, sets, binds).await?;
+        let hero = hero_by(&mut *tx, &u, &i)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(hero)
+    }
+
+    async fn set_event_enhancement(
+        &self,
+        user: Uuid,
+        event: Uuid,
+        keywords: &[String],
+        prompt_seed: &str,
+        now: i64,
+    ) -> StoreResult<CustomEvent> {
+        let (u, i) = (ids(user), ids(event));
+        let mut tx = self.begin_write().await?;
+        let v = take_seq(&mut tx, &u, 1).await?;
+        let binds = vec![
+            Bind::Text(Some(to_json(&keywords))),
+            Bind::Text(Some(prompt_seed.to_owned())),
+            Bind::Int(now),
+        ];
+        let sets = "keywords = $4, prompt_seed = $5, ai_enhanced = 1, updated_at = $6";
+        bump_row(&mut tx, "custom_events", &u, &i, v, sets, binds).await?;
+        let ev = event_by(&mut *tx, &u, &i)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(ev)
     }
 }

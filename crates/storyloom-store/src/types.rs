@@ -112,6 +112,8 @@ pub struct NewStory {
     pub audio_status: GenerationStatus,
     /// `pending` when illustrations are queued with the story.
     pub illustration_status: IllustrationStatus,
+    /// Jobs queued in the same transaction (audio, illustrations).
+    pub jobs: Vec<NewJob>,
     /// Epoch ms.
     pub now: i64,
 }
@@ -221,7 +223,7 @@ pub struct UsageWindow {
 }
 
 /// A job to run in the background (slow generation).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NewJob {
     /// Job id.
     pub id: Uuid,

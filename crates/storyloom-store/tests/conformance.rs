@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
 use storyloom_domain::{
-    CustomEventCreate, EntityKind, GenerationStatus, HeroCreate, HeroTrait, HeroUpdate,
-    IllustrationStatus, Language, StoryUpdate, new_id,
+    AvatarStatus, CustomEventCreate, EntityKind, GenerationStatus, HeroCreate, HeroTrait,
+    HeroUpdate, IllustrationStatus, Language, StoryUpdate, new_id,
 };
 use storyloom_store::{
     Created, NewJob, NewStory, NewUser, Page, Quota, SessionRecord, Store, StoreError, StoryFilter,
@@ -53,6 +53,7 @@ fn story(hero: Uuid, title: &str, now: i64) -> NewStory {
         language: Language::En,
         audio_status: GenerationStatus::None,
         illustration_status: IllustrationStatus::None,
+        jobs: Vec::new(),
         now,
     }
 }
@@ -554,7 +555,147 @@ async fn concurrent_workers_claim_each_job_once(kind: DbKind) {
     assert_eq!((n, all.len()), (20, 20), "every job claimed exactly once");
 }
 
+async fn generation_state_is_versioned(kind: DbKind) {
+    let db = TestDb::new(kind).await;
+    let s = db.store().await;
+    let u = user(&s, "g@example.com").await;
+    let h = s
+        .create_hero(u, new_id(), &hero_body("H"), 1)
+        .await
+        .unwrap()
+        .into_inner();
+    let st = s
+        .create_story(u, story(h.id, "S", 2))
+        .await
+        .unwrap()
+        .into_inner();
+    let job = |kind: &str, entity: Uuid| NewJob {
+        id: new_id(),
+        user_id: u,
+        kind: kind.into(),
+        entity_id: entity,
+        payload: "{}".into(),
+        max_attempts: 3,
+        now: 3,
+    };
+    let a = job("audio", st.id);
+    let pending = s.request_audio(u, st.id, a.clone()).await.unwrap();
+    assert_eq!(pending.audio_generation_status, GenerationStatus::Pending);
+    assert!(pending.version > st.version);
+    assert_eq!(
+        s.job_status(a.id).await.unwrap().unwrap().status,
+        "queued",
+        "queued with the status change"
+    );
+    let done = s
+        .set_story_audio(
+            u,
+            st.id,
+            GenerationStatus::Completed,
+            Some("users/x/audio/s.mp3"),
+            Some(42.5),
+            4,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (done.audio_url.as_deref(), done.audio_duration),
+        (Some("users/x/audio/s.mp3"), Some(42.5))
+    );
+
+    let scenes = vec![
+        ("a forest".to_owned(), 0.0),
+        ("a river".to_owned(), 10.0),
+        ("home".to_owned(), 30.0),
+    ];
+    let (ills, old) = s.replace_illustrations(u, st.id, &scenes, 5).await.unwrap();
+    assert_eq!((ills.len(), old.len()), (3, 0));
+    assert_eq!(ills[1].scene_description, "a river");
+    let one = s
+        .set_illustration(
+            u,
+            ills[0].id,
+            GenerationStatus::Completed,
+            Some("users/x/illustrations/1.png"),
+            None,
+            6,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        one.image_url.as_deref(),
+        Some("users/x/illustrations/1.png")
+    );
+    let failed = s
+        .set_illustration(
+            u,
+            ills[1].id,
+            GenerationStatus::Failed,
+            None,
+            Some("timed out"),
+            6,
+        )
+        .await
+        .unwrap();
+    assert_eq!(failed.generation_error.as_deref(), Some("timed out"));
+    let full = s.get_story(u, st.id).await.unwrap();
+    assert_eq!(full.illustration_count, 3);
+    assert_eq!(
+        full.illustrations.unwrap()[0].generation_status,
+        GenerationStatus::Completed
+    );
+    // Replacing drops the old ones (tombstones, media keys back to the caller).
+    let (_, old) = s
+        .replace_illustrations(u, st.id, &scenes[..1], 7)
+        .await
+        .unwrap();
+    assert_eq!(old, ["users/x/illustrations/1.png"]);
+    let feed = s.changes(u, done.version, 100).await.unwrap();
+    let tombs = feed
+        .changes
+        .iter()
+        .filter(|c| c.kind == EntityKind::Illustration && c.entity.is_none())
+        .count();
+    assert_eq!(tombs, 3);
+
+    let hero_job = job("avatar", h.id);
+    let hp = s.request_avatar(u, h.id, hero_job).await.unwrap();
+    assert_eq!(hp.avatar_status, AvatarStatus::Pending);
+    let hd = s
+        .set_hero_avatar(
+            u,
+            h.id,
+            AvatarStatus::Completed,
+            Some("users/x/avatars/h.png"),
+            Some("gen-1"),
+            8,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (hd.avatar_url.as_deref(), hd.avatar_generation_id.as_deref()),
+        (Some("users/x/avatars/h.png"), Some("gen-1"))
+    );
+    // Another user's ids are not found.
+    let v = user(&s, "v@example.com").await;
+    assert!(matches!(
+        s.set_hero_avatar(v, h.id, AvatarStatus::Failed, None, None, 9)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.request_audio(v, st.id, job("audio", st.id)).await,
+        Err(StoreError::NotFound)
+    ));
+    // Deleting the hero hands back every media key.
+    let gone = s.delete_hero(u, h.id, None, 10).await.unwrap();
+    let mut keys = gone.media_keys.clone();
+    keys.sort();
+    assert_eq!(keys, ["users/x/audio/s.mp3", "users/x/avatars/h.png"]);
+}
+
 db_tests!(
+    generation_state_is_versioned,
     usage_quota_is_atomic,
     jobs_claim_lease_retry,
     concurrent_workers_claim_each_job_once,

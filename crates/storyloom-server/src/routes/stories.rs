@@ -127,6 +127,7 @@ pub async fn create(
         language: body.language,
         audio_status: GenerationStatus::None,
         illustration_status: IllustrationStatus::None,
+        jobs: Vec::new(),
         now: time::now().timestamp_millis(),
     };
     let created = state

@@ -226,6 +226,7 @@ async fn apply(state: &AppState, user: Uuid, m: &Mutation, now: i64) -> Result<O
                 language: body.language,
                 audio_status: Default::default(),
                 illustration_status: Default::default(),
+                jobs: Vec::new(),
                 now,
             };
             settle(
