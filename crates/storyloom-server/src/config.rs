@@ -52,6 +52,44 @@ pub struct Config {
     #[arg(long, env = "STORYLOOM_SESSION_HOURS", default_value_t = 24 * 7)]
     pub session_hours: u64,
 
+    /// Story generations per user per rolling hour.
+    #[arg(long, env = "STORYLOOM_LIMIT_STORY_PER_HOUR", default_value_t = 10)]
+    pub limit_story_per_hour: i64,
+    /// Narrations per user per rolling hour.
+    #[arg(long, env = "STORYLOOM_LIMIT_AUDIO_PER_HOUR", default_value_t = 20)]
+    pub limit_audio_per_hour: i64,
+    /// Illustrated stories per user per rolling hour.
+    #[arg(
+        long,
+        env = "STORYLOOM_LIMIT_ILLUSTRATIONS_PER_HOUR",
+        default_value_t = 10
+    )]
+    pub limit_illustrations_per_hour: i64,
+    /// Avatars per user per rolling hour.
+    #[arg(long, env = "STORYLOOM_LIMIT_AVATAR_PER_HOUR", default_value_t = 10)]
+    pub limit_avatar_per_hour: i64,
+    /// Custom-event enhancements per user per rolling hour.
+    #[arg(long, env = "STORYLOOM_LIMIT_ENHANCE_PER_HOUR", default_value_t = 20)]
+    pub limit_enhance_per_hour: i64,
+
+    /// In-process job workers (0: run `storyloom-server worker` processes instead).
+    #[arg(long, env = "STORYLOOM_WORKERS", default_value_t = 2)]
+    pub workers: usize,
+    /// Job lease in milliseconds: a job whose worker stops heart-beating is retried after it.
+    #[arg(long, env = "STORYLOOM_JOB_LEASE_MS", default_value_t = 60_000)]
+    pub job_lease_ms: u64,
+    /// Job queue poll interval in milliseconds when idle.
+    #[arg(long, env = "STORYLOOM_JOB_POLL_MS", default_value_t = 1_000)]
+    pub job_poll_ms: u64,
+    /// First retry delay of a failed job in milliseconds (doubles per attempt).
+    #[arg(long, env = "STORYLOOM_JOB_RETRY_BASE_MS", default_value_t = 5_000)]
+    pub job_retry_base_ms: u64,
+
+    /// Serve `GET /api/bench/limit`: a fixed JSON answer the size of a 20-hero list, with no
+    /// auth and no database — the ceiling the benchmarks compare real endpoints against.
+    #[arg(long, env = "STORYLOOM_BENCH_LIMIT_ENDPOINT", default_value_t = false)]
+    pub bench_limit_endpoint: bool,
+
     /// Log format: `pretty` or `json`.
     #[arg(long, env = "STORYLOOM_LOG_FORMAT", default_value = "pretty")]
     pub log_format: String,
@@ -92,6 +130,16 @@ impl Config {
             body_limit: 1024 * 1024,
             request_timeout_secs: 30,
             session_hours: 24 * 7,
+            limit_story_per_hour: 10,
+            limit_audio_per_hour: 20,
+            limit_illustrations_per_hour: 10,
+            limit_avatar_per_hour: 10,
+            limit_enhance_per_hour: 20,
+            workers: 2,
+            job_lease_ms: 60_000,
+            job_poll_ms: 200,
+            job_retry_base_ms: 200,
+            bench_limit_endpoint: false,
             log_format: "pretty".to_owned(),
         }
     }
@@ -121,6 +169,37 @@ impl Config {
                 self.request_timeout_secs.to_string(),
             ),
             ("STORYLOOM_SESSION_HOURS", self.session_hours.to_string()),
+            (
+                "STORYLOOM_LIMIT_STORY_PER_HOUR",
+                self.limit_story_per_hour.to_string(),
+            ),
+            (
+                "STORYLOOM_LIMIT_AUDIO_PER_HOUR",
+                self.limit_audio_per_hour.to_string(),
+            ),
+            (
+                "STORYLOOM_LIMIT_ILLUSTRATIONS_PER_HOUR",
+                self.limit_illustrations_per_hour.to_string(),
+            ),
+            (
+                "STORYLOOM_LIMIT_AVATAR_PER_HOUR",
+                self.limit_avatar_per_hour.to_string(),
+            ),
+            (
+                "STORYLOOM_LIMIT_ENHANCE_PER_HOUR",
+                self.limit_enhance_per_hour.to_string(),
+            ),
+            ("STORYLOOM_WORKERS", self.workers.to_string()),
+            ("STORYLOOM_JOB_LEASE_MS", self.job_lease_ms.to_string()),
+            ("STORYLOOM_JOB_POLL_MS", self.job_poll_ms.to_string()),
+            (
+                "STORYLOOM_JOB_RETRY_BASE_MS",
+                self.job_retry_base_ms.to_string(),
+            ),
+            (
+                "STORYLOOM_BENCH_LIMIT_ENDPOINT",
+                self.bench_limit_endpoint.to_string(),
+            ),
             ("STORYLOOM_LOG_FORMAT", self.log_format.clone()),
         ];
         lines.iter().map(|(k, v)| format!("{k}={v}\n")).collect()
@@ -147,6 +226,27 @@ const KNOWN_ENV: &[&str] = &[
     "STORYLOOM_SESSION_HOURS",
     "STORYLOOM_LOG_FORMAT",
     "STORYLOOM_LOG",
+    "STORYLOOM_LIMIT_STORY_PER_HOUR",
+    "STORYLOOM_LIMIT_AUDIO_PER_HOUR",
+    "STORYLOOM_LIMIT_ILLUSTRATIONS_PER_HOUR",
+    "STORYLOOM_LIMIT_AVATAR_PER_HOUR",
+    "STORYLOOM_LIMIT_ENHANCE_PER_HOUR",
+    "STORYLOOM_WORKERS",
+    "STORYLOOM_JOB_LEASE_MS",
+    "STORYLOOM_JOB_POLL_MS",
+    "STORYLOOM_JOB_RETRY_BASE_MS",
+    "STORYLOOM_AI",
+    "STORYLOOM_ESPEAK",
+    "STORYLOOM_MEDIA",
+    "STORYLOOM_MEDIA_SECRET",
+    "STORYLOOM_MEDIA_URL_TTL_SECS",
+    "STORYLOOM_S3_ENDPOINT",
+    "STORYLOOM_S3_BUCKET",
+    "STORYLOOM_S3_REGION",
+    "STORYLOOM_S3_ACCESS_KEY_ID",
+    "STORYLOOM_S3_SECRET_ACCESS_KEY",
+    "STORYLOOM_SERVER",
+    "STORYLOOM_BENCH_LIMIT_ENDPOINT",
 ];
 
 /// `STORYLOOM_*` variables in the environment that no setting reads.

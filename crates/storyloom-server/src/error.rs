@@ -59,6 +59,29 @@ pub enum ApiError {
         /// Unix seconds when the window frees up.
         reset_at: i64,
     },
+    /// 429 for a generation limit, with the `X-RateLimit-*` headers.
+    #[error("generation limit reached")]
+    GenerationLimited {
+        /// The hourly limit.
+        limit: i64,
+        /// Unix seconds when a slot frees up.
+        reset_at: i64,
+        /// Seconds to wait.
+        retry_after: u64,
+        /// Which operation.
+        operation: storyloom_domain::Operation,
+    },
+    /// 403 `CONTENT_REJECTED`: the child-safety rules refused the request.
+    #[error("content rejected")]
+    ContentRejected {
+        /// The field at fault.
+        field: String,
+        /// For the parent.
+        message: String,
+    },
+    /// 502: the AI provider failed after its retries.
+    #[error("provider error: {0}")]
+    Provider(String),
     /// 503.
     #[error("unavailable: {0}")]
     Unavailable(String),
@@ -151,6 +174,36 @@ impl ApiError {
                     "retryAfter": retry_after,
                 })),
             ),
+            Self::GenerationLimited {
+                limit,
+                reset_at,
+                retry_after,
+                operation,
+            } => (
+                ErrorCode::RateLimitExceeded,
+                format!(
+                    "you have used all {limit} {} of this hour; try again in {} minutes",
+                    operation_words(*operation),
+                    retry_after.div_ceil(60)
+                ),
+                Some(json!({
+                    "resetAt": storyloom_domain::time::format(&storyloom_domain::time::from_millis(reset_at * 1000)),
+                    "retryAfter": retry_after,
+                    "limit": limit,
+                    "operation": operation,
+                })),
+            ),
+            Self::ContentRejected { field, message } => (
+                ErrorCode::ContentRejected,
+                message.clone(),
+                Some(json!({ field.clone(): message })),
+            ),
+            Self::Provider(_) => (
+                ErrorCode::ProviderError,
+                "the story service is having trouble right now; please try again in a moment"
+                    .to_owned(),
+                None,
+            ),
             Self::Unavailable(_) => (
                 ErrorCode::Unavailable,
                 "the service is temporarily unavailable; try again shortly".to_owned(),
@@ -198,6 +251,7 @@ impl IntoResponse for ApiError {
         match &self {
             Self::Internal(cause) => tracing::error!(%cause, "internal error"),
             Self::Unavailable(cause) => tracing::warn!(%cause, "dependency unavailable"),
+            Self::Provider(cause) => tracing::warn!(%cause, "AI provider failed"),
             _ => tracing::debug!(code = ?body.code, "request refused"),
         }
         let mut resp = (status, axum::Json(Envelope::err(body))).into_response();
@@ -213,6 +267,17 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         resp
+    }
+}
+
+fn operation_words(op: storyloom_domain::Operation) -> &'static str {
+    use storyloom_domain::Operation as O;
+    match op {
+        O::StoryGeneration => "story generations",
+        O::AudioGeneration => "narrations",
+        O::IllustrationGeneration => "illustration sets",
+        O::AvatarGeneration => "avatar drawings",
+        O::EventEnhancement => "event enhancements",
     }
 }
 

@@ -14,20 +14,29 @@ const BIN: &str = env!("CARGO_BIN_EXE_storyloom-server");
 fn print_config_redacts_secrets() {
     let out = Command::new(BIN)
         .arg("print-config")
-        .env("DATABASE_URL", "postgres://story:hunter2@db.internal:5432/storyloom")
+        .env(
+            "DATABASE_URL",
+            "postgres://story:hunter2@db.internal:5432/storyloom",
+        )
         .env("STORYLOOM_BIND", "0.0.0.0:9000")
         .output()
         .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("STORYLOOM_BIND=0.0.0.0:9000"), "{text}");
-    assert!(text.contains("DATABASE_URL=postgres://story:***@db.internal:5432/storyloom"), "{text}");
+    assert!(
+        text.contains("DATABASE_URL=postgres://story:***@db.internal:5432/storyloom"),
+        "{text}"
+    );
     assert!(!text.contains("hunter2"));
 }
 
 #[test]
 fn bad_flags_say_what_is_wrong() {
-    let out = Command::new(BIN).args(["serve", "--bind", "not-an-address"]).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["serve", "--bind", "not-an-address"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--bind"), "{err}");
@@ -37,7 +46,12 @@ fn bad_flags_say_what_is_wrong() {
 async fn serve_on_defaults_then_stop_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     // migrate first, as an operator would before a deploy.
-    let m = Command::new(BIN).arg("migrate").env("STORYLOOM_DATA_DIR", dir.path()).env_remove("DATABASE_URL").output().unwrap();
+    let m = Command::new(BIN)
+        .arg("migrate")
+        .env("STORYLOOM_DATA_DIR", dir.path())
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
     assert!(m.status.success(), "{}", String::from_utf8_lossy(&m.stderr));
     assert!(dir.path().join("storyloom.db").exists());
 
@@ -67,20 +81,30 @@ async fn serve_on_defaults_then_stop_on_sigterm() {
     }
     assert!(warned, "unknown STORYLOOM_* variables are warned about");
     let addr = addr.expect("the server logs its address");
-    let health: serde_json::Value =
-        reqwest::get(format!("http://{addr}/api/health")).await.unwrap().json().await.unwrap();
+    let health: serde_json::Value = reqwest::get(format!("http://{addr}/api/health"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(health["data"]["status"], "ok");
     let docs = reqwest::get(format!("http://{addr}/docs/")).await.unwrap();
     assert_eq!(docs.status(), 200);
 
-    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
         if let Some(status) = child.try_wait().unwrap() {
             assert!(status.success(), "graceful exit: {status}");
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "did not stop on SIGTERM");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "did not stop on SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     let rest: Vec<String> = lines.map_while(Result::ok).collect();

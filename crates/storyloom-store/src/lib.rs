@@ -196,6 +196,8 @@ pub trait Store: Send + Sync + 'static {
         window_start: i64,
         now: i64,
     ) -> StoreResult<Quota>;
+    /// Drop a reservation that was never used (the request failed before the provider call).
+    async fn cancel_usage(&self, user: Uuid, record_id: Uuid) -> StoreResult<()>;
     /// Fill in a reserved usage record with what the provider call did.
     async fn finish_usage(
         &self,

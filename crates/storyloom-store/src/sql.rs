@@ -1430,6 +1430,15 @@ impl Store for SqlStore {
         })
     }
 
+    async fn cancel_usage(&self, user: Uuid, record_id: Uuid) -> StoreResult<()> {
+        sqlx::query("DELETE FROM usage_records WHERE id = $1 AND user_id = $2")
+            .bind(ids(record_id))
+            .bind(ids(user))
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
     async fn finish_usage(&self, user: Uuid, record_id: Uuid, r: &UsageRecord) -> StoreResult<()> {
         sqlx::query(
             "UPDATE usage_records SET provider = $3, model = $4, tokens = $5, characters = $6, images = $7, \

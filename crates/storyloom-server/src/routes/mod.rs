@@ -6,6 +6,8 @@
 #[allow(missing_docs)]
 pub mod auth;
 #[allow(missing_docs)]
+pub mod bench;
+#[allow(missing_docs)]
 pub mod events;
 #[allow(missing_docs)]
 pub mod heroes;
@@ -30,15 +32,21 @@ use crate::{error::ApiError, state::AppState};
 
 /// All API routes, relative to the API base.
 pub fn api_router(state: AppState) -> Router<AppState> {
-    Router::new()
+    let bench = state.config.bench_limit_endpoint;
+    let router = Router::new()
         .merge(auth::router(state))
         .merge(heroes::router())
         .merge(stories::router())
         .merge(events::router())
         .merge(profile::router())
         .merge(meta::router())
-        .merge(sync::router())
-        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .merge(sync::router());
+    let router = if bench {
+        router.merge(bench::router())
+    } else {
+        router
+    };
+    router.method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
 }
 
 /// 200 with the envelope.

@@ -6,6 +6,7 @@ mod auth;
 mod errors;
 mod events;
 mod heroes;
+mod isolation;
 mod meta;
 mod profile;
 mod stories;

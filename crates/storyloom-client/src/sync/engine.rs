@@ -1,0 +1,638 @@
+//! The sync engine: the I/O shell around the planner.
+//!
+//! `sync_all` runs at most once at a time (a second call waits for the first, then syncs
+//! again, which is what the caller wants after a new local write). One run:
+//! 1. push the outbox in order, in batches of at most `push_batch`; each entry's `attempts`
+//!    is bumped *before* it is sent, which keeps later local edits from being folded into a
+//!    mutation that may already be on the server; results are applied in one transaction per
+//!    batch: applied/duplicate → synced with the new version, rejected → parked as failed with
+//!    the server's message (never dropped), conflict → the server copy goes through the
+//!    planner like a pulled change (which may queue a re-send, handled in the same run);
+//! 2. pull the change feed from the stored cursor, page by page, each page and its cursor in
+//!    one transaction; a 410 `RESYNC_REQUIRED` restarts from the beginning and afterwards
+//!    drops synced rows the server no longer has;
+//! 3. publish the state and the entity events.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use storyloom_domain::{
+    Change, EntityKind, ErrorCode, Mutation, MutationOp, MutationStatus, PushRequest,
+};
+use tokio::sync::{Mutex, Notify, broadcast, watch};
+use uuid::Uuid;
+
+use super::apply::{apply_change, mark_applied, park};
+use super::{EntityEvent, SyncState};
+use crate::api::ApiClient;
+use crate::db::dao::{self, ConflictKind, ConflictRecord, OutboxEntry};
+use crate::db::{Db, SyncStatus};
+use crate::error::{Error, Result};
+
+/// Sync tuning. Defaults follow SYNC.md.
+#[derive(Debug, Clone)]
+pub struct SyncConfig {
+    /// Mutations per push (the server takes at most 500).
+    pub push_batch: usize,
+    /// Changes per pull page (1–1000; default 500).
+    pub pull_limit: u32,
+    /// Background timer (default 15 min).
+    pub interval: Duration,
+    /// Quiet time after a local write before the background sync runs (default 2 s).
+    pub debounce: Duration,
+    /// Push requests per run at most, so a server that keeps answering "conflict" cannot
+    /// keep a run going forever.
+    pub max_push_requests: usize,
+}
+
+impl Default for SyncConfig {
+    fn default() -> Self {
+        Self {
+            push_batch: 500,
+            pull_limit: 500,
+            interval: Duration::from_secs(15 * 60),
+            debounce: Duration::from_secs(2),
+            max_push_requests: 50,
+        }
+    }
+}
+
+/// What one `sync_all` did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Mutations the server applied (or had applied before).
+    pub pushed: usize,
+    /// Mutations parked as failed.
+    pub failed: usize,
+    /// Mutations answered with a conflict.
+    pub conflicts: usize,
+    /// Changes pulled.
+    pub pulled: usize,
+    /// Whether the pull restarted from the beginning (410).
+    pub full_resync: bool,
+}
+
+/// Pushes local mutations, pulls server changes, keeps observers informed. Cheap to clone.
+#[derive(Clone)]
+pub struct SyncEngine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    api: ApiClient,
+    config: SyncConfig,
+    running: Mutex<()>,
+    state: watch::Sender<SyncState>,
+    events: broadcast::Sender<EntityEvent>,
+    trigger: Arc<Notify>,
+}
+
+impl std::fmt::Debug for SyncEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncEngine")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SyncEngine {
+    pub(crate) fn new(
+        db: Db,
+        api: ApiClient,
+        config: SyncConfig,
+        events: broadcast::Sender<EntityEvent>,
+        trigger: Arc<Notify>,
+    ) -> Self {
+        let (state, _) = watch::channel(SyncState::Idle);
+        Self {
+            inner: Arc::new(Inner {
+                db,
+                api,
+                config,
+                running: Mutex::new(()),
+                state,
+                events,
+                trigger,
+            }),
+        }
+    }
+
+    /// Watch the engine's state.
+    pub fn state(&self) -> watch::Receiver<SyncState> {
+        self.inner.state.subscribe()
+    }
+
+    /// Receive entity events (local writes and sync results).
+    pub fn subscribe(&self) -> broadcast::Receiver<EntityEvent> {
+        self.inner.events.subscribe()
+    }
+
+    /// Push, pull, notify. Never runs twice at once: a second caller waits for the running
+    /// sync and then syncs again.
+    pub async fn sync_all(&self) -> Result<SyncReport> {
+        let _running = self.inner.running.lock().await;
+        self.inner.state.send_replace(SyncState::Running);
+        let mut report = SyncReport::default();
+        let result = self.run(&mut report).await;
+        let state = match &result {
+            Ok(()) => SyncState::Idle,
+            Err(e) if e.is_offline() => SyncState::Offline,
+            Err(e) => SyncState::Error(e.to_string()),
+        };
+        self.inner.state.send_replace(state);
+        result.map(|()| report)
+    }
+
+    async fn run(&self, report: &mut SyncReport) -> Result<()> {
+        self.push(report).await?;
+        self.pull(report).await?;
+        // A pull can queue re-sends (local-wins merges); send them now rather than at the
+        // next trigger.
+        if self.has_queued().await? {
+            self.push(report).await?;
+        }
+        Ok(())
+    }
+
+    async fn has_queued(&self) -> Result<bool> {
+        Ok(!self
+            .inner
+            .db
+            .read_async(|c| dao::outbox_queued(c, 0, 1))
+            .await?
+            .is_empty())
+    }
+
+    fn emit(&self, events: Vec<EntityEvent>) {
+        for e in events {
+            let _ = self.inner.events.send(e);
+        }
+    }
+
+    async fn push(&self, report: &mut SyncReport) -> Result<()> {
+        let mut after = 0;
+        for _ in 0..self.inner.config.max_push_requests {
+            let limit = self.inner.config.push_batch.clamp(1, 500);
+            let queued = self
+                .inner
+                .db
+                .read_async(move |c| dao::outbox_queued(c, after, limit))
+                .await?;
+            let Some(last) = queued.last() else {
+                return Ok(());
+            };
+            // One create/update/delete per entity per request: a later edit of the same entity
+            // is based on the version the earlier one produces, which is only known from its
+            // result. It goes in the next request, re-based (increments need no base).
+            let mut edited = HashSet::new();
+            let mut first_held: Option<i64> = None;
+            let batch: Vec<OutboxEntry> = queued
+                .iter()
+                .filter(|e| {
+                    if e.op == MutationOp::Increment {
+                        return true;
+                    }
+                    if edited.insert((e.entity, e.id)) {
+                        true
+                    } else {
+                        first_held.get_or_insert(e.seq);
+                        false
+                    }
+                })
+                .cloned()
+                .collect();
+            after = match first_held {
+                Some(h) => h - 1,
+                None => last.seq,
+            };
+            let seqs: Vec<i64> = batch.iter().map(|e| e.seq).collect();
+            self.inner
+                .db
+                .write_async(move |tx| dao::outbox_bump_attempts(tx, &seqs))
+                .await?;
+            let request = PushRequest {
+                mutations: batch
+                    .iter()
+                    .map(|e| Mutation {
+                        mutation_id: e.mutation_id,
+                        entity: e.entity,
+                        op: e.op,
+                        id: e.id,
+                        base_version: e.base_version,
+                        fields: e.fields.clone(),
+                    })
+                    .collect(),
+            };
+            let response = self.inner.api.sync_push(&request).await?;
+            if response.results.len() != batch.len() {
+                return Err(Error::Decode(format!(
+                    "push of {} mutations answered {} results",
+                    batch.len(),
+                    response.results.len()
+                )));
+            }
+            let (events, counts) = self
+                .inner
+                .db
+                .write_async(move |tx| {
+                    let mut events = Vec::new();
+                    let mut counts = (0, 0, 0);
+                    for (entry, result) in batch.iter().zip(response.results) {
+                        // The entry may have changed since it was read (a local delete of a
+                        // never-synced row removes it): act only on what is still there.
+                        if dao::outbox_get(tx, entry.seq)?.is_none() {
+                            continue;
+                        }
+                        // A replay answers `duplicate` with the *original* result, which
+                        // may have been a refusal or a conflict: read it by its content.
+                        let status = match result.status {
+                            MutationStatus::Duplicate if result.error.is_some() => {
+                                MutationStatus::Rejected
+                            }
+                            MutationStatus::Duplicate
+                                if result.current.is_some() && result.version.is_none() =>
+                            {
+                                MutationStatus::Conflict
+                            }
+                            s => s,
+                        };
+                        match status {
+                            MutationStatus::Applied | MutationStatus::Duplicate => {
+                                mark_applied(tx, entry, result.version)?;
+                                counts.0 += 1;
+                            }
+                            MutationStatus::Rejected => {
+                                let code = result.error.as_ref().map(|e| e.code);
+                                if entry.op == storyloom_domain::MutationOp::Delete
+                                    && code == Some(ErrorCode::NotFound)
+                                {
+                                    // Already gone on the server: the delete is done.
+                                    mark_applied(tx, entry, None)?;
+                                    counts.0 += 1;
+                                    continue;
+                                }
+                                let message = result
+                                    .error
+                                    .map(|e| format!("{:?}: {}", e.code, e.message))
+                                    .unwrap_or_else(|| "rejected by the server".into());
+                                park(tx, entry.seq, entry.entity, entry.id, &message)?;
+                                events.push(EntityEvent::MutationFailed {
+                                    entity: entry.entity,
+                                    id: entry.id,
+                                    message,
+                                });
+                                counts.1 += 1;
+                            }
+                            MutationStatus::Conflict => {
+                                counts.2 += 1;
+                                handle_conflict(tx, entry, result.current, &mut events)?;
+                            }
+                        }
+                    }
+                    Ok((events, counts))
+                })
+                .await?;
+            report.pushed += counts.0;
+            report.failed += counts.1;
+            report.conflicts += counts.2;
+            self.emit(events);
+        }
+        Ok(())
+    }
+
+    async fn pull(&self, report: &mut SyncReport) -> Result<()> {
+        let mut cursor = self
+            .inner
+            .db
+            .read_async(|c| dao::meta_get(c, dao::CURSOR))
+            .await?;
+        let mut seen: Option<HashSet<(EntityKind, Uuid)>> = None;
+        loop {
+            let page = match self
+                .inner
+                .api
+                .sync_changes(cursor.as_deref(), self.inner.config.pull_limit)
+                .await
+            {
+                Ok(p) => p,
+                Err(e) if e.code() == Some(ErrorCode::ResyncRequired) && seen.is_none() => {
+                    tracing::info!("change feed cursor too old: full resync");
+                    report.full_resync = true;
+                    cursor = None;
+                    seen = Some(HashSet::new());
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            report.pulled += page.changes.len();
+            if let Some(seen) = seen.as_mut() {
+                seen.extend(page.changes.iter().map(|c| (c.entity, c.id)));
+            }
+            let has_more = page.has_more && !page.changes.is_empty();
+            let next = page.cursor.clone();
+            let events = self
+                .inner
+                .db
+                .write_async(move |tx| {
+                    let mut events = Vec::new();
+                    for change in &page.changes {
+                        apply_change(tx, change, &mut events)?;
+                    }
+                    dao::meta_set(tx, dao::CURSOR, &page.cursor)?;
+                    Ok(events)
+                })
+                .await?;
+            self.emit(events);
+            cursor = Some(next);
+            if !has_more {
+                break;
+            }
+        }
+        if let Some(seen) = seen {
+            let events = self
+                .inner
+                .db
+                .write_async(move |tx| {
+                    let mut events = Vec::new();
+                    for kind in [
+                        EntityKind::Hero,
+                        EntityKind::Story,
+                        EntityKind::Illustration,
+                        EntityKind::CustomEvent,
+                    ] {
+                        for (id, status) in dao::all_ids(tx, kind)? {
+                            if status == SyncStatus::Synced && !seen.contains(&(kind, id)) {
+                                dao::delete_row(tx, kind, id)?;
+                                events.push(EntityEvent::Deleted { entity: kind, id });
+                            }
+                        }
+                    }
+                    Ok(events)
+                })
+                .await?;
+            self.emit(events);
+        }
+        Ok(())
+    }
+
+    /// The pending outbox, oldest first, parked entries included.
+    pub async fn outbox(&self) -> Result<Vec<OutboxEntry>> {
+        self.inner.db.read_async(dao::outbox_all).await
+    }
+
+    /// Put a parked mutation back in the queue (after the app fixed the cause).
+    pub async fn retry_failed(&self, seq: i64) -> Result<()> {
+        self.inner
+            .db
+            .write_async(move |tx| dao::outbox_requeue(tx, seq))
+            .await?;
+        self.inner.trigger.notify_one();
+        Ok(())
+    }
+
+    /// Drop a parked mutation for good, at the app's request. The local row is refreshed at
+    /// the next full pull; until then it keeps the local value.
+    pub async fn discard_failed(&self, seq: i64) -> Result<()> {
+        self.inner
+            .db
+            .write_async(move |tx| {
+                if let Some(e) = dao::outbox_get(tx, seq)? {
+                    dao::outbox_remove(tx, seq)?;
+                    if dao::outbox_for(tx, e.entity, e.id)?.is_empty()
+                        && let Some(mut r) = dao::get_row(tx, e.entity, e.id)?
+                    {
+                        if r.version == 0 {
+                            // Never reached the server: nothing left of it.
+                            dao::delete_row(tx, e.entity, e.id)?;
+                            return Ok(());
+                        }
+                        // A refused delete brings the row back.
+                        r.deleted = false;
+                        if let Some(b) = r.base.clone() {
+                            r.data = b;
+                        }
+                        r.status = SyncStatus::Synced;
+                        r.sync_error = None;
+                        dao::put_row(tx, e.entity, &r)?;
+                    }
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    /// Conflicts waiting for the app.
+    pub async fn conflicts(&self) -> Result<Vec<ConflictRecord>> {
+        self.inner.db.read_async(dao::conflicts_all).await
+    }
+
+    /// Resolve a conflict with the local version: the local text is applied and queued on top
+    /// of the server version. A story or event the server deleted is created again, under a
+    /// new id (the old one is a tombstone on the server); the new id is returned.
+    pub async fn keep_local(&self, conflict: i64) -> Result<Option<Uuid>> {
+        let (new_id, events) = self
+            .inner
+            .db
+            .write_async(move |tx| {
+                let c =
+                    dao::conflict_get(tx, conflict)?.ok_or(Error::ConflictNotFound(conflict))?;
+                dao::conflict_remove(tx, conflict)?;
+                match c.kind {
+                    ConflictKind::Edit => {
+                        let Some(mut row) = dao::get_row(tx, c.entity, c.entity_id)? else {
+                            return Ok((None, vec![]));
+                        };
+                        crate::repo::merge_fields(&mut row.data, &c.local);
+                        row.status = SyncStatus::PendingUpdate;
+                        row.local_updated_at = dao::now_ms();
+                        dao::put_row(tx, c.entity, &row)?;
+                        dao::outbox_push(
+                            tx,
+                            c.entity,
+                            storyloom_domain::MutationOp::Update,
+                            c.entity_id,
+                            (row.version > 0).then_some(row.version),
+                            Some(&c.local),
+                        )?;
+                        Ok((
+                            None,
+                            vec![EntityEvent::Changed {
+                                entity: c.entity,
+                                id: c.entity_id,
+                            }],
+                        ))
+                    }
+                    ConflictKind::DeletedOnServer => {
+                        let id = recreate(tx, &c)?;
+                        Ok((
+                            Some(id),
+                            vec![EntityEvent::Changed {
+                                entity: c.entity,
+                                id,
+                            }],
+                        ))
+                    }
+                }
+            })
+            .await?;
+        self.emit(events);
+        self.inner.trigger.notify_one();
+        Ok(new_id)
+    }
+
+    /// Resolve a conflict with the server version: the local text is dropped.
+    pub async fn keep_server(&self, conflict: i64) -> Result<()> {
+        let events = self
+            .inner
+            .db
+            .write_async(move |tx| {
+                let c =
+                    dao::conflict_get(tx, conflict)?.ok_or(Error::ConflictNotFound(conflict))?;
+                dao::conflict_remove(tx, conflict)?;
+                if let Some(mut row) = dao::get_row(tx, c.entity, c.entity_id)?
+                    && row.status == SyncStatus::Conflict
+                {
+                    row.status = if dao::outbox_for(tx, c.entity, c.entity_id)?.is_empty() {
+                        SyncStatus::Synced
+                    } else {
+                        SyncStatus::PendingUpdate
+                    };
+                    dao::put_row(tx, c.entity, &row)?;
+                }
+                Ok(vec![EntityEvent::Changed {
+                    entity: c.entity,
+                    id: c.entity_id,
+                }])
+            })
+            .await?;
+        self.emit(events);
+        Ok(())
+    }
+
+    /// Run `sync_all` in the background: once now, after local writes (debounced), and on a
+    /// timer; after a failure it retries sooner (backoff up to the timer). Stops when the
+    /// handle is dropped.
+    pub fn start_background(&self) -> BackgroundSync {
+        let engine = self.clone();
+        let handle = tokio::spawn(async move {
+            let cfg = engine.inner.config.clone();
+            let trigger = engine.inner.trigger.clone();
+            let mut failures: u32 = 0;
+            loop {
+                if let Err(e) = engine.sync_all().await {
+                    tracing::debug!(error = %e, "background sync failed");
+                    failures = failures.saturating_add(1);
+                } else {
+                    failures = 0;
+                }
+                let wait = if failures == 0 {
+                    cfg.interval
+                } else {
+                    Duration::from_secs(5)
+                        .saturating_mul(2u32.saturating_pow(failures.min(16)))
+                        .min(cfg.interval)
+                };
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = trigger.notified() => {
+                        // Debounce: wait for a quiet moment so a burst of edits is one sync.
+                        loop {
+                            tokio::select! {
+                                _ = tokio::time::sleep(cfg.debounce) => break,
+                                _ = trigger.notified() => continue,
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        BackgroundSync { handle }
+    }
+
+    /// Wake the background sync (e.g. the network came back, or a `changed` event arrived).
+    pub fn poke(&self) {
+        self.inner.trigger.notify_one();
+    }
+}
+
+/// Handle of the background sync task; dropping it stops the task.
+#[derive(Debug)]
+pub struct BackgroundSync {
+    handle: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for BackgroundSync {
+    fn drop(&mut self) {
+        self.handle.abort();
+    }
+}
+
+/// A `conflict` push result: treat the server copy as a pulled change (the planner applies
+/// the entity's rule), then drop the refused mutation unless the plan kept it (a local delete
+/// re-based on the server version).
+fn handle_conflict(
+    tx: &rusqlite::Connection,
+    entry: &OutboxEntry,
+    current: Option<serde_json::Value>,
+    events: &mut Vec<EntityEvent>,
+) -> Result<()> {
+    let version = current
+        .as_ref()
+        .and_then(|c| c.get("version"))
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or_else(|| entry.base_version.unwrap_or(0) + 1);
+    let change = Change {
+        entity: entry.entity,
+        id: entry.id,
+        version,
+        deleted: current.is_none(),
+        data: current,
+    };
+    apply_change(tx, &change, events)?;
+    if let Some(still) = dao::outbox_get(tx, entry.seq)?
+        && still.op != MutationOp::Delete
+    {
+        dao::outbox_remove(tx, entry.seq)?;
+    }
+    Ok(())
+}
+
+/// Re-create a story or custom event the server deleted, from the parked local copy.
+fn recreate(tx: &rusqlite::Connection, c: &ConflictRecord) -> Result<Uuid> {
+    use serde_json::json;
+    let id = storyloom_domain::new_id();
+    let mut data = c.local.clone();
+    data["id"] = json!(id);
+    data["version"] = json!(0);
+    let body = match c.entity {
+        EntityKind::Story => {
+            data["playCount"] = json!(0);
+            json!({
+                "id": id,
+                "heroId": data.get("heroId"),
+                "eventType": data.get("eventType"),
+                "customEventId": data.get("customEventId"),
+                "language": data.get("language"),
+                "title": data.get("title"),
+                "content": data.get("content"),
+            })
+        }
+        EntityKind::CustomEvent => {
+            let mut b = json!({ "id": id });
+            for f in super::plan::user_fields(EntityKind::CustomEvent) {
+                b[*f] = data.get(*f).cloned().unwrap_or(serde_json::Value::Null);
+            }
+            b
+        }
+        other => {
+            return Err(Error::Invalid(format!(
+                "{} conflicts cannot be re-created",
+                other.name()
+            )));
+        }
+    };
+    crate::repo::local_create(tx, c.entity, id, data, &body)?;
+    Ok(id)
+}

@@ -1,0 +1,11 @@
+//! End-to-end: two client cores against the real server (storyloom-testkit), on SQLite and
+//! PostgreSQL. Every conflict rule of SYNC.md, restart mid-outbox, token loss mid-sync and
+//! incremental pulls.
+//!
+//! The scenario bodies are plain `async fn`s that `db_tests!` wraps in `#[tokio::test]`, so
+//! clippy does not see them as tests: allow the panicking helpers they are made of.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+mod lifecycle;
+mod rules;
