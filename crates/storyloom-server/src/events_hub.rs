@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use storyloom_store::{Backend, Store};
+
+use crate::cache::Caches;
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
@@ -29,13 +31,22 @@ pub struct UserEvent {
 pub struct Hub {
     tx: broadcast::Sender<UserEvent>,
     store: Arc<dyn Store>,
+    /// Caches kept current by the events (see [`crate::cache`]).
+    pub caches: Caches,
 }
+
+/// Event kinds only servers see (cache invalidation), never forwarded to clients.
+pub const INTERNAL_AUTH: &str = "auth";
 
 impl Hub {
     /// A hub over a store (whose backend decides local broadcast or NOTIFY).
     pub fn new(store: Arc<dyn Store>) -> Self {
         let (tx, _) = broadcast::channel(1024);
-        Self { tx, store }
+        Self {
+            tx,
+            store,
+            caches: Caches::new(),
+        }
     }
 
     /// Subscribe to every user's events (the stream filters by user).
@@ -43,8 +54,24 @@ impl Hub {
         self.tx.subscribe()
     }
 
-    /// Deliver an event that arrived from `NOTIFY` (or locally) to this process's streams.
+    /// Deliver an event that arrived from `NOTIFY` (or locally) to this process's caches and
+    /// streams.
     pub fn deliver(&self, ev: UserEvent) {
+        match ev.kind.as_str() {
+            "changed" => {
+                if let Some(v) = ev.data["cursor"].as_str().and_then(|c| c.parse().ok()) {
+                    self.caches.note_version(ev.user, v);
+                }
+            }
+            INTERNAL_AUTH => {
+                match ev.data["tokenHash"].as_str() {
+                    Some(hash) => self.caches.forget_session(hash),
+                    None => self.caches.forget_user(ev.user),
+                }
+                return;
+            }
+            _ => {}
+        }
         let _ = self.tx.send(ev);
     }
 
@@ -65,12 +92,37 @@ impl Hub {
         }
     }
 
-    /// The user's data changed up to `version`: clients should pull.
+    /// The user's data changed up to `version`: clients should pull. The local version moves
+    /// before this returns, so the writer's next read on this process sees its write.
     pub async fn changed(&self, user: Uuid, version: i64) {
+        self.caches.note_version(user, version);
         self.publish(UserEvent {
             user,
             kind: "changed".into(),
             data: serde_json::json!({ "cursor": version.to_string() }),
+        })
+        .await;
+    }
+
+    /// A session was revoked: drop it from every process's cache.
+    pub async fn session_revoked(&self, user: Uuid, token_hash: &str) {
+        self.caches.forget_session(token_hash);
+        let data = serde_json::json!({ "tokenHash": token_hash });
+        self.publish(UserEvent {
+            user,
+            kind: INTERNAL_AUTH.into(),
+            data,
+        })
+        .await;
+    }
+
+    /// The account changed (profile) or is gone: drop its sessions and answers everywhere.
+    pub async fn user_changed(&self, user: Uuid) {
+        self.caches.forget_user(user);
+        self.publish(UserEvent {
+            user,
+            kind: INTERNAL_AUTH.into(),
+            data: serde_json::json!({}),
         })
         .await;
     }
@@ -85,6 +137,9 @@ impl Hub {
                         if let Err(e) = listener.listen(CHANNEL).await {
                             tracing::warn!(error = %e, "LISTEN failed");
                         } else {
+                            // Events sent while we were not listening are lost: forget what
+                            // they might have invalidated.
+                            hub.caches.clear();
                             loop {
                                 match listener.recv().await {
                                     Ok(n) => match serde_json::from_str::<UserEvent>(n.payload()) {

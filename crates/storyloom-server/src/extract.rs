@@ -63,13 +63,24 @@ impl FromRequestParts<AppState> for AuthUser {
                 "the session token is not valid; sign in again",
             ));
         }
-        let found = state
-            .store
-            .session(&token_hash(token), time::now().timestamp_millis())
-            .await?;
-        let (session, user) = found.ok_or(ApiError::Unauthorized(
-            "the session has expired or was signed out; sign in again",
-        ))?;
+        let hash = token_hash(token);
+        let now = time::now().timestamp_millis();
+        let caches = &state.hub.caches;
+        let entry = match caches.session(&hash, now) {
+            Some(e) => e,
+            None => {
+                let found = state.store.session(&hash, now).await?;
+                let (session, user, version) = found.ok_or(ApiError::Unauthorized(
+                    "the session has expired or was signed out; sign in again",
+                ))?;
+                caches.note_version(user.id, version);
+                caches.put_session(crate::cache::AuthEntry { session, user });
+                caches.session(&hash, now).ok_or(ApiError::Unauthorized(
+                    "the session has expired or was signed out; sign in again",
+                ))?
+            }
+        };
+        let (session, user) = (entry.session.clone(), entry.user.clone());
         tracing::Span::current().record("user.id", tracing::field::display(user.id));
         Ok(AuthUser {
             user,

@@ -68,12 +68,15 @@ pub trait Store: Send + Sync + 'static {
 
     /// Store a session by the hash of its token.
     async fn create_session(&self, session: SessionRecord) -> StoreResult<()>;
-    /// The live session with this token hash (not expired at `now`), with its user.
+    /// The live session with this token hash (not expired at `now`), with its user and the
+    /// user's latest version.
     async fn session(
         &self,
         token_hash: &str,
         now: i64,
-    ) -> StoreResult<Option<(SessionRecord, UserRecord)>>;
+    ) -> StoreResult<Option<(SessionRecord, UserRecord, i64)>>;
+    /// The user's latest version (last number taken from the change sequence).
+    async fn latest_version(&self, user: Uuid) -> StoreResult<i64>;
     /// Move a session's expiry (refresh grace: shortened to 60 s).
     async fn set_session_expiry(&self, token_hash: &str, expires_at: i64) -> StoreResult<()>;
     /// Revoke a session.

@@ -79,6 +79,15 @@ impl TryFrom<UserRow> for UserRecord {
 }
 
 #[derive(sqlx::FromRow)]
+pub struct SessionUserRow {
+    pub session_created_at: i64,
+    pub expires_at: i64,
+    pub change_seq: i64,
+    #[sqlx(flatten)]
+    pub user: UserRow,
+}
+
+#[derive(sqlx::FromRow)]
 pub struct HeroRow {
     id: String,
     name: String,

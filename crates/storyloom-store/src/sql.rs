@@ -21,7 +21,7 @@ use crate::{
     StoryFilter, UsageRecord, UsageWindow, UserRecord,
     rows::{
         EVENT_COLS, EventRow, HERO_COLS, HeroRow, ILLUSTRATION_COLS, IllustrationRow, STORY_COLS,
-        StoryRow, USER_COLS, UserRow, convert, enum_str, parse_id, to_json,
+        SessionUserRow, StoryRow, USER_COLS, UserRow, convert, enum_str, parse_id, to_json,
     },
 };
 
@@ -550,32 +550,38 @@ impl Store for SqlStore {
         &self,
         token_hash: &str,
         now: i64,
-    ) -> StoreResult<Option<(SessionRecord, UserRecord)>> {
-        let row: Option<(String, i64, i64)> = sqlx::query_as(
-            "SELECT user_id, created_at, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+    ) -> StoreResult<Option<(SessionRecord, UserRecord, i64)>> {
+        // One round trip on every authenticated request: the session, its user and the
+        // user's latest version (which validates cached answers).
+        let row: Option<SessionUserRow> = sqlx::query_as(
+            "SELECT s.created_at AS session_created_at, s.expires_at, u.change_seq, \
+             u.id, u.email, u.password_hash, u.name, u.preferred_language, u.preferred_voice, u.created_at \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
         .bind(token_hash)
         .bind(now)
         .fetch_optional(&self.reader)
         .await?;
-        let Some((user_id, created_at, expires_at)) = row else {
-            return Ok(None);
-        };
-        let user_row: Option<UserRow> =
-            sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE id = $1"))
-                .bind(&user_id)
-                .fetch_optional(&self.reader)
-                .await?;
-        let Some(user_row) = user_row else {
-            return Ok(None);
-        };
+        let Some(row) = row else { return Ok(None) };
+        let (created_at, expires_at, version) =
+            (row.session_created_at, row.expires_at, row.change_seq);
+        let user: UserRecord = row.user.try_into()?;
         let session = SessionRecord {
             token_hash: token_hash.to_owned(),
-            user_id: parse_id(&user_id)?,
+            user_id: user.id,
             created_at,
             expires_at,
         };
-        Ok(Some((session, user_row.try_into()?)))
+        Ok(Some((session, user, version)))
+    }
+
+    async fn latest_version(&self, user: Uuid) -> StoreResult<i64> {
+        let v: Option<i64> = sqlx::query_scalar("SELECT change_seq FROM users WHERE id = $1")
+            .bind(ids(user))
+            .fetch_optional(&self.reader)
+            .await?;
+        v.ok_or(StoreError::NotFound)
     }
 
     async fn set_session_expiry(&self, token_hash: &str, expires_at: i64) -> StoreResult<()> {

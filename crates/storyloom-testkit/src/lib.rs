@@ -204,6 +204,12 @@ impl TestServer {
         }
     }
 
+    /// A second server process-alike on the same database (another API node behind the
+    /// load balancer): its own caches, event hub and port.
+    pub async fn another_node(&self) -> TestServer {
+        Self::start_on(self.db.clone(), self.configure.clone(), None).await
+    }
+
     /// Base URL, e.g. `http://127.0.0.1:41234`.
     pub fn url(&self) -> &str {
         &self.url

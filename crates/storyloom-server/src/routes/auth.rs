@@ -176,6 +176,10 @@ pub async fn refresh(State(state): State<AppState>, auth: AuthUser) -> ApiResult
         .store
         .set_session_expiry(&auth.session.token_hash, grace)
         .await?;
+    state
+        .hub
+        .session_revoked(auth.id(), &auth.session.token_hash)
+        .await;
     Ok(ok(AuthResponse {
         user: user_dto(&auth.user),
         session,
@@ -186,5 +190,9 @@ pub async fn refresh(State(state): State<AppState>, auth: AuthUser) -> ApiResult
     responses((status = 200), (status = 401)), security(("bearer" = [])))]
 pub async fn sign_out(State(state): State<AppState>, auth: AuthUser) -> ApiResult<Response> {
     state.store.delete_session(&auth.session.token_hash).await?;
+    state
+        .hub
+        .session_revoked(auth.id(), &auth.session.token_hash)
+        .await;
     Ok(ok(serde_json::json!({ "signedOut": true })))
 }

@@ -33,11 +33,19 @@ use crate::{error::ApiError, state::AppState};
 /// All API routes, relative to the API base.
 pub fn api_router(state: AppState) -> Router<AppState> {
     let bench = state.config.bench_limit_endpoint;
-    let router = Router::new()
-        .merge(auth::router(state))
+    // Entity reads go through the answer cache (see `cache.rs`).
+    let cached = Router::new()
         .merge(heroes::router())
         .merge(stories::router())
         .merge(events::router())
+        .merge(sync::feed_router())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::cache::cached_get,
+        ));
+    let router = Router::new()
+        .merge(auth::router(state))
+        .merge(cached)
         .merge(profile::router())
         .merge(meta::router())
         .merge(sync::router());

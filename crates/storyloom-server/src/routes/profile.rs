@@ -52,6 +52,7 @@ pub async fn update_profile(
         .store
         .update_profile(auth.id(), &body, time::now().timestamp_millis())
         .await?;
+    state.hub.user_changed(auth.id()).await;
     Ok(ok(build_profile(&state, &user).await?))
 }
 
@@ -86,6 +87,7 @@ pub async fn usage(State(state): State<AppState>, auth: AuthUser) -> ApiResult<R
     responses((status = 200)), security(("bearer" = [])))]
 pub async fn delete_account(State(state): State<AppState>, auth: AuthUser) -> ApiResult<Response> {
     let _media_keys = state.store.delete_user(auth.id()).await?;
+    state.hub.user_changed(auth.id()).await;
     tracing::info!(user.id = %auth.id(), "account deleted");
     Ok(ok(serde_json::json!({ "deleted": true })))
 }

@@ -30,9 +30,13 @@ use crate::{
     state::AppState,
 };
 
+/// The change feed (its answers are cacheable).
+pub fn feed_router() -> Router<AppState> {
+    Router::new().route("/sync/changes", get(changes))
+}
+
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/sync/changes", get(changes))
         .route("/sync/push", post(push))
         .route("/sync/stream", get(stream))
 }
@@ -409,9 +413,11 @@ pub async fn stream(
     let hello = futures::stream::once(async { Ok(Event::default().event("ready").data("{}")) });
     let events = BroadcastStream::new(state.hub.subscribe()).filter_map(move |msg| async move {
         match msg {
-            Ok(ev) if ev.user == user => Some(Ok(Event::default()
-                .event(ev.kind)
-                .data(ev.data.to_string()))),
+            Ok(ev) if ev.user == user && ev.kind != crate::events_hub::INTERNAL_AUTH => {
+                Some(Ok(Event::default()
+                    .event(ev.kind)
+                    .data(ev.data.to_string())))
+            }
             Ok(_) => None,
             // Fell behind: tell the client to pull, which catches up on everything.
             Err(_) => Some(Ok(Event::default().event("changed").data("{}"))),

@@ -107,12 +107,14 @@ async fn refresh_grace_expires(kind: DbKind) {
     let u = s.user().await;
     let r = u.post("/auth/session/refresh", json!({})).await;
     assert_eq!(r.status, StatusCode::OK);
-    // Move the old session's expiry into the past, as 60 s later would.
+    // Move the old session's expiry into the past, as 60 s later would (and let the
+    // server's session cache forget it, as its 10 s lifetime would by then).
     let hash = storyloom_server::extract::token_hash(u.token());
     s.store()
         .set_session_expiry(&hash, chrono::Utc::now().timestamp_millis() - 1)
         .await
         .unwrap();
+    s.state().hub.caches.clear();
     assert_eq!(u.get("/heroes").await.status, StatusCode::UNAUTHORIZED);
     let new = r.data()["session"]["token"].as_str().unwrap();
     assert_eq!(

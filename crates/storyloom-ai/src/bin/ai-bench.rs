@@ -1,0 +1,124 @@
+//! Times the built-in providers on one story: text, narration, avatar, scenes and
+//! illustrations. Run with `cargo run --release -p storyloom-ai --bin ai-bench [out-dir]`;
+//! with an `out-dir`, the story, MP3 and PNGs are written there to look at.
+
+use std::time::Instant;
+
+use chrono::Utc;
+use storyloom_ai::builtin::{Builtin, BuiltinConfig, BuiltinNarrator};
+use storyloom_ai::{Illustrator, Narrator, Occasion, SceneExtractor, StoryRequest, StoryWriter};
+use storyloom_domain::{AvatarStatus, EventType, Hero, HeroTrait, Language, Voice};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let out = std::env::args().nth(1).map(std::path::PathBuf::from);
+    let language = std::env::args()
+        .nth(2)
+        .and_then(|c| Language::from_code(&c))
+        .unwrap_or_default();
+    if let Some(dir) = &out {
+        std::fs::create_dir_all(dir)?;
+    }
+    let now = Utc::now();
+    let hero = Hero {
+        id: uuid::Uuid::now_v7(),
+        name: "Maya".into(),
+        age: 7,
+        traits: vec![HeroTrait::Curious, HeroTrait::Brave],
+        special_ability: Some("can hear what the stars whisper".into()),
+        appearance: Some("curly hair and a green scarf".into()),
+        hair_color: Some("dark brown".into()),
+        eye_color: Some("hazel".into()),
+        skin_tone: Some("olive".into()),
+        avatar_url: None,
+        avatar_status: AvatarStatus::None,
+        avatar_generation_id: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    let request = StoryRequest {
+        hero: hero.clone(),
+        occasion: Occasion::Builtin(EventType::Adventure),
+        language,
+        seed: Some(2026),
+    };
+
+    let t = Instant::now();
+    let story = Builtin.write_story(&request).await?.output;
+    println!(
+        "text:          {:>8.2} ms  ({} chars)",
+        ms(t),
+        story.content.chars().count()
+    );
+
+    let narrator = BuiltinNarrator::new(BuiltinConfig::default());
+    let t = Instant::now();
+    let audio = narrator
+        .narrate(&story.content, language, Voice::Fable)
+        .await?
+        .output;
+    println!(
+        "speech:        {:>8.2} ms  ({:.1} s of audio, {} KiB MP3)",
+        ms(t),
+        audio.duration_seconds,
+        audio.mp3.len() / 1024
+    );
+
+    let t = Instant::now();
+    let avatar = Builtin.avatar(&hero, None, None).await?.output;
+    println!(
+        "avatar:        {:>8.2} ms  ({} KiB PNG)",
+        ms(t),
+        avatar.png.len() / 1024
+    );
+
+    let t = Instant::now();
+    let scenes = Builtin
+        .extract_scenes(&story.content, language, audio.duration_seconds)
+        .await?
+        .output;
+    println!(
+        "scenes:        {:>8.2} ms  ({} scenes)",
+        ms(t),
+        scenes.len()
+    );
+
+    let t = Instant::now();
+    let mut pictures = Vec::new();
+    for s in &scenes {
+        pictures.push(
+            Builtin
+                .scene(&s.description, &hero, Some(&avatar.generation_id))
+                .await?
+                .output,
+        );
+    }
+    println!(
+        "illustrations: {:>8.2} ms  ({} PNGs, {:.2} ms each)",
+        ms(t),
+        pictures.len(),
+        ms(t) / pictures.len().max(1) as f64
+    );
+
+    if let Some(dir) = out {
+        std::fs::write(
+            dir.join("story.txt"),
+            format!("{}\n\n{}\n", story.title, story.content),
+        )?;
+        std::fs::write(dir.join("story.mp3"), &audio.mp3)?;
+        std::fs::write(dir.join("avatar.png"), &avatar.png)?;
+        for (i, (p, s)) in pictures.iter().zip(&scenes).enumerate() {
+            std::fs::write(dir.join(format!("scene-{i}.png")), &p.png)?;
+            println!(
+                "scene {i} at {:>6.2} s: {}",
+                s.audio_timestamp, s.description
+            );
+        }
+    }
+    Ok(())
+}
+
+fn ms(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1000.0
+}

@@ -1,0 +1,234 @@
+//! In-process caches that keep the database off the hot read path.
+//!
+//! - **Sessions**: token hash → session and user, so an authenticated request does not query
+//!   the database. Revocations (sign-out, refresh, account deletion, profile change) remove
+//!   entries here at once and, through the [`crate::events_hub::Hub`], on every other server
+//!   process; a short time-to-live bounds staleness if such an event were lost.
+//! - **Versions**: user → latest version. Every write moves it forward (locally before the
+//!   answer is sent, on other processes through the hub); a short time-to-live re-reads it
+//!   from the database as a backstop.
+//! - **Responses**: (user, request) → the answer's bytes, tagged with the user's version read
+//!   *before* the handler ran. A hit needs the tag to equal the current version, so an answer
+//!   is never older than the data it stands for; a write moves the version and so invalidates
+//!   every cached answer of that user at once.
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    body::{Body, Bytes, to_bytes},
+    extract::{Request, State},
+    http::{HeaderValue, Method, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use moka::sync::Cache;
+use storyloom_store::{SessionRecord, UserRecord};
+use uuid::Uuid;
+
+use crate::{extract::token_hash, state::AppState};
+
+/// A cached session.
+#[derive(Debug, Clone)]
+pub struct AuthEntry {
+    /// The session.
+    pub session: SessionRecord,
+    /// Its user.
+    pub user: UserRecord,
+}
+
+#[derive(Debug)]
+struct CachedAnswer {
+    version: i64,
+    body: Bytes,
+}
+
+/// The caches.
+#[derive(Clone)]
+pub struct Caches {
+    auth: Cache<String, Arc<AuthEntry>>,
+    versions: Cache<Uuid, i64>,
+    answers: Cache<(Uuid, String), Arc<CachedAnswer>>,
+}
+
+impl std::fmt::Debug for Caches {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Caches")
+            .field("sessions", &self.auth.entry_count())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Caches {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Caches {
+    /// Empty caches with the default bounds.
+    pub fn new() -> Self {
+        Self {
+            auth: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(Duration::from_secs(10))
+                .support_invalidation_closures()
+                .build(),
+            versions: Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(Duration::from_secs(5))
+                .build(),
+            answers: Cache::builder()
+                .weigher(|_, v: &Arc<CachedAnswer>| v.body.len().try_into().unwrap_or(u32::MAX))
+                .max_capacity(64 * 1024 * 1024)
+                // Answers hold signed media URLs; keep them well inside the URLs' lifetime.
+                .time_to_live(Duration::from_secs(60))
+                .support_invalidation_closures()
+                .build(),
+        }
+    }
+
+    /// The cached session for a token hash, if still valid at `now_ms`.
+    pub fn session(&self, hash: &str, now_ms: i64) -> Option<Arc<AuthEntry>> {
+        let e = self.auth.get(hash)?;
+        if e.session.expires_at > now_ms {
+            Some(e)
+        } else {
+            self.auth.invalidate(hash);
+            None
+        }
+    }
+
+    /// Remember a session looked up in the database.
+    pub fn put_session(&self, entry: AuthEntry) {
+        self.auth
+            .insert(entry.session.token_hash.clone(), Arc::new(entry));
+    }
+
+    /// Forget one session (sign-out, refresh).
+    pub fn forget_session(&self, hash: &str) {
+        self.auth.invalidate(hash);
+    }
+
+    /// Forget every session and answer of a user (profile change, account deletion).
+    pub fn forget_user(&self, user: Uuid) {
+        let _ = self
+            .auth
+            .invalidate_entries_if(move |_, e| e.user.id == user);
+        let _ = self.answers.invalidate_entries_if(move |k, _| k.0 == user);
+        self.versions.invalidate(&user);
+    }
+
+    /// The user's latest version, if known.
+    pub fn version(&self, user: Uuid) -> Option<i64> {
+        self.versions.get(&user)
+    }
+
+    /// Move the user's known version forward (never back).
+    pub fn note_version(&self, user: Uuid, version: i64) {
+        self.versions.entry(user).and_upsert_with(|cur| match cur {
+            Some(e) => (*e.value()).max(version),
+            None => version,
+        });
+    }
+
+    /// Forget everything (e.g. when cross-process events may have been missed).
+    pub fn clear(&self) {
+        self.auth.invalidate_all();
+        self.versions.invalidate_all();
+        self.answers.invalidate_all();
+    }
+}
+
+/// The request part of an answer's cache key: path, query and the seed's list headers.
+fn request_key(req: &Request) -> String {
+    let mut key = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    for h in ["x-query-limit", "x-query-offset", "x-query-hero-id"] {
+        if let Some(v) = req.headers().get(h).and_then(|v| v.to_str().ok()) {
+            key.push('\n');
+            key.push_str(h);
+            key.push('=');
+            key.push_str(v);
+        }
+    }
+    key
+}
+
+fn bearer_hash(req: &Request) -> Option<String> {
+    let v = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = v.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token_hash(token.trim()))
+}
+
+fn json_response(body: Bytes) -> Response {
+    let mut resp = (StatusCode::OK, Body::from(body)).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+/// Serve repeated authenticated GETs of entity data from the answer cache.
+pub async fn cached_get(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if req.method() != Method::GET {
+        return next.run(req).await;
+    }
+    let caches = &state.hub.caches;
+    let now = storyloom_domain::time::now().timestamp_millis();
+    let known = bearer_hash(&req)
+        .and_then(|h| caches.session(&h, now))
+        .and_then(|a| caches.version(a.user.id).map(|v| (a.user.id, v)));
+    let Some((user, version)) = known else {
+        return next.run(req).await;
+    };
+    let key = (user, request_key(&req));
+    if let Some(hit) = caches.answers.get(&key)
+        && hit.version == version
+    {
+        return json_response(hit.body.clone());
+    }
+    let resp = next.run(req).await;
+    if resp.status() != StatusCode::OK {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    match to_bytes(body, 16 * 1024 * 1024).await {
+        Ok(bytes) => {
+            caches.answers.insert(
+                key,
+                Arc::new(CachedAnswer {
+                    version,
+                    body: bytes.clone(),
+                }),
+            );
+            Response::from_parts(parts, Body::from(bytes))
+        }
+        Err(_) => {
+            crate::error::ApiError::Internal("could not buffer an answer".into()).into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_only_move_forward() {
+        let c = Caches::new();
+        let u = Uuid::new_v4();
+        c.note_version(u, 5);
+        c.note_version(u, 3);
+        assert_eq!(c.version(u), Some(5));
+        c.note_version(u, 9);
+        assert_eq!(c.version(u), Some(9));
+        c.forget_user(u);
+        assert_eq!(c.version(u), None);
+    }
+}
