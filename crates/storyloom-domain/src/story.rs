@@ -338,6 +338,13 @@ pub struct AudioRequest {
     pub voice: Option<Voice>,
 }
 
+impl Validate for AudioRequest {
+    /// Both fields are enums, checked by deserialization; nothing else can be wrong.
+    fn validate(&self) -> Result<(), FieldErrors> {
+        Ok(())
+    }
+}
+
 /// `GET /api/stories/{id}/illustrations/status` answer.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -85,6 +85,33 @@ pub struct Config {
     #[arg(long, env = "STORYLOOM_JOB_RETRY_BASE_MS", default_value_t = 5_000)]
     pub job_retry_base_ms: u64,
 
+    /// Secret for signing local media URLs (default: generated once and kept in
+    /// `{data dir}/media-secret`).
+    #[arg(long, env = "STORYLOOM_MEDIA_SECRET", hide_env_values = true)]
+    pub media_secret: Option<String>,
+    /// How long media URLs stay valid, in seconds.
+    #[arg(long, env = "STORYLOOM_MEDIA_URL_TTL_SECS", default_value_t = 3600)]
+    pub media_url_ttl_secs: u64,
+    /// S3-compatible bucket for media; when unset, media lives in `{data dir}/media`.
+    #[arg(long, env = "STORYLOOM_S3_BUCKET")]
+    pub s3_bucket: Option<String>,
+    /// S3 endpoint for anything but AWS itself (R2, MinIO, …).
+    #[arg(long, env = "STORYLOOM_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+    /// S3 region (`auto` for R2).
+    #[arg(long, env = "STORYLOOM_S3_REGION", default_value = "us-east-1")]
+    pub s3_region: String,
+    /// S3 access key id (falls back to `AWS_ACCESS_KEY_ID`).
+    #[arg(long, env = "STORYLOOM_S3_ACCESS_KEY_ID")]
+    pub s3_access_key_id: Option<String>,
+    /// S3 secret key (falls back to `AWS_SECRET_ACCESS_KEY`).
+    #[arg(long, env = "STORYLOOM_S3_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub s3_secret_access_key: Option<String>,
+
+    /// AI providers: read from `STORYLOOM_AI`, `OPENAI_*` by [`Config::load_ai`].
+    #[arg(skip)]
+    pub ai: storyloom_ai::AiConfig,
+
     /// Serve `GET /api/bench/limit`: a fixed JSON answer the size of a 20-hero list, with no
     /// auth and no database — the ceiling the benchmarks compare real endpoints against.
     #[arg(long, env = "STORYLOOM_BENCH_LIMIT_ENDPOINT", default_value_t = false)]
@@ -109,6 +136,60 @@ impl Config {
         match &self.public_url {
             Some(u) if !u.trim().is_empty() => u.trim_end_matches('/').to_owned(),
             _ => format!("http://{}", self.bind),
+        }
+    }
+
+    /// Read the AI settings from the environment (`STORYLOOM_AI`, `OPENAI_*`).
+    pub fn load_ai(&mut self) -> anyhow::Result<()> {
+        self.ai = storyloom_ai::AiConfig::from_env()?;
+        Ok(())
+    }
+
+    /// `s3` when a bucket is configured, else `local`.
+    pub fn media_backend(&self) -> &'static str {
+        if self
+            .s3_bucket
+            .as_deref()
+            .is_some_and(|b| !b.trim().is_empty())
+        {
+            "s3"
+        } else {
+            "local"
+        }
+    }
+
+    /// Where media lives, as the media crate wants it.
+    pub fn media_config(&self) -> anyhow::Result<storyloom_media::MediaConfig> {
+        if let Some(bucket) = self.s3_bucket.as_deref().filter(|b| !b.trim().is_empty()) {
+            let from = |v: &Option<String>, fallback: &str| {
+                v.clone()
+                    .filter(|s| !s.is_empty())
+                    .or_else(|| std::env::var(fallback).ok())
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "STORYLOOM_S3_BUCKET is set but no credentials: set {fallback}"
+                        )
+                    })
+            };
+            Ok(storyloom_media::MediaConfig::S3(
+                storyloom_media::S3Config {
+                    bucket: bucket.trim().to_owned(),
+                    region: self.s3_region.clone(),
+                    endpoint: self.s3_endpoint.clone().filter(|e| !e.is_empty()),
+                    access_key_id: from(&self.s3_access_key_id, "AWS_ACCESS_KEY_ID")?,
+                    secret_access_key: from(&self.s3_secret_access_key, "AWS_SECRET_ACCESS_KEY")?,
+                },
+            ))
+        } else {
+            let signer = storyloom_media::UrlSigner::from_env_or_file(
+                self.media_secret.as_deref(),
+                &self.data_dir,
+            )?;
+            Ok(storyloom_media::MediaConfig::Local {
+                dir: self.data_dir.join("media"),
+                signer,
+                public_url: self.effective_public_url(),
+            })
         }
     }
 
@@ -139,6 +220,14 @@ impl Config {
             job_lease_ms: 60_000,
             job_poll_ms: 200,
             job_retry_base_ms: 200,
+            media_secret: None,
+            media_url_ttl_secs: 3600,
+            s3_bucket: None,
+            s3_endpoint: None,
+            s3_region: "us-east-1".to_owned(),
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+            ai: storyloom_ai::AiConfig::default(),
             bench_limit_endpoint: false,
             log_format: "pretty".to_owned(),
         }
@@ -197,6 +286,31 @@ impl Config {
                 self.job_retry_base_ms.to_string(),
             ),
             (
+                "STORYLOOM_MEDIA_SECRET",
+                redact(self.media_secret.as_deref()),
+            ),
+            (
+                "STORYLOOM_MEDIA_URL_TTL_SECS",
+                self.media_url_ttl_secs.to_string(),
+            ),
+            ("STORYLOOM_MEDIA", self.media_backend().to_owned()),
+            (
+                "STORYLOOM_S3_BUCKET",
+                self.s3_bucket.clone().unwrap_or_default(),
+            ),
+            (
+                "STORYLOOM_S3_ENDPOINT",
+                self.s3_endpoint.clone().unwrap_or_default(),
+            ),
+            ("STORYLOOM_S3_REGION", self.s3_region.clone()),
+            (
+                "STORYLOOM_S3_SECRET_ACCESS_KEY",
+                redact(self.s3_secret_access_key.as_deref()),
+            ),
+            ("STORYLOOM_AI", self.ai.provider.name().to_owned()),
+            ("OPENAI_BASE_URL", self.ai.openai.base_url.clone()),
+            ("OPENAI_API_KEY", redact(self.ai.openai.api_key.as_deref())),
+            (
                 "STORYLOOM_BENCH_LIMIT_ENDPOINT",
                 self.bench_limit_endpoint.to_string(),
             ),
@@ -210,6 +324,13 @@ impl std::fmt::Debug for Config {
     // Database URLs carry passwords; Debug goes to logs.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.describe())
+    }
+}
+
+fn redact(secret: Option<&str>) -> String {
+    match secret {
+        Some(s) if !s.is_empty() => "[redacted]".to_owned(),
+        _ => String::new(),
     }
 }
 

@@ -24,6 +24,9 @@ pub enum ApiError {
     /// 401 on sign-in.
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// 403: the request is understood but not allowed (e.g. a bad media signature).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     /// 404 with what was not found.
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -126,6 +129,7 @@ impl ApiError {
                 "the email or password is not right".to_owned(),
                 None,
             ),
+            Self::Forbidden(why) => (ErrorCode::Forbidden, why.clone(), None),
             Self::NotFound(what) => (ErrorCode::NotFound, format!("{what} not found"), None),
             Self::NoRoute => (ErrorCode::NotFound, "no such API route".to_owned(), None),
             Self::MethodNotAllowed => (
@@ -259,6 +263,16 @@ impl IntoResponse for ApiError {
             Self::RateLimited { retry_after, .. } => {
                 resp.headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            }
+            Self::GenerationLimited {
+                limit,
+                reset_at,
+                retry_after,
+                ..
+            } => {
+                let h = resp.headers_mut();
+                h.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+                crate::routes::rate_limit_headers(h, limit.max(0) as u32, 0, reset_at);
             }
             Self::Unavailable(_) | Self::Timeout => {
                 resp.headers_mut()

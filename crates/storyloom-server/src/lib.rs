@@ -11,7 +11,9 @@ pub mod config;
 pub mod error;
 pub mod events_hub;
 pub mod extract;
+pub mod generation;
 pub mod limits;
+pub mod media;
 pub mod openapi;
 pub mod routes;
 pub mod state;
@@ -126,7 +128,15 @@ pub async fn state_from_config(config: Config) -> anyhow::Result<AppState> {
                 storyloom_store::redact_url(&url)
             )
         })?;
-    let state = AppState::new(config, Arc::new(store));
+    let ai = storyloom_ai::Providers::from_config(&config.ai)
+        .map_err(|e| anyhow::anyhow!("cannot set up the AI provider: {e}"))?;
+    let media_config = config.media_config()?;
+    let media = storyloom_media::BlobStore::open(
+        &media_config,
+        Duration::from_secs(config.media_url_ttl_secs.max(1)),
+    )
+    .map_err(|e| anyhow::anyhow!("cannot open media storage: {e}"))?;
+    let state = AppState::new(config, Arc::new(store), ai, media);
     if url.starts_with("postgres") {
         state.hub.spawn_pg_listener(url);
     }
@@ -154,15 +164,35 @@ fn spawn_housekeeping(state: AppState) {
 }
 
 /// Serve `state` on `listener` until `shutdown` resolves, then finish in-flight requests.
+/// The configured in-process job workers run alongside and, at shutdown, finish their current
+/// job (or hand it back to the queue) before this returns.
 pub async fn serve(
     state: AppState,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let workers = generation::jobs::spawn_workers(&state, state.config.workers, stop_rx);
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    let _ = stop_tx.send(true);
+    for w in workers {
+        let _ = w.await;
+    }
+    served
+}
+
+/// Run `n` job workers without an HTTP listener (`storyloom-server worker`) until `shutdown`.
+pub async fn run_workers(state: AppState, n: usize, shutdown: impl Future<Output = ()>) {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let workers = generation::jobs::spawn_workers(&state, n.max(1), stop_rx);
+    shutdown.await;
+    let _ = stop_tx.send(true);
+    for w in workers {
+        let _ = w.await;
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

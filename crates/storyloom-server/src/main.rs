@@ -2,7 +2,8 @@
 
 use clap::{Parser, Subcommand};
 use storyloom_server::{
-    Config, config::unknown_env_vars, serve, shutdown_signal, state_from_config, telemetry,
+    Config, config::unknown_env_vars, run_workers, serve, shutdown_signal, state_from_config,
+    telemetry,
 };
 
 #[derive(Parser)]
@@ -22,6 +23,9 @@ enum Command {
     Serve(Config),
     /// Run the database migrations and exit.
     Migrate(Config),
+    /// Run job workers only (narration, illustrations, avatars), no HTTP: scale generation
+    /// by starting more of these against the same PostgreSQL database.
+    Worker(Config),
     /// Print the effective configuration (secrets redacted) and exit.
     PrintConfig(Config),
 }
@@ -30,7 +34,8 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(config) => {
+        Command::Serve(mut config) => {
+            config.load_ai()?;
             telemetry::init(&config.log_format);
             for var in unknown_env_vars() {
                 tracing::warn!(%var, "unknown STORYLOOM_* environment variable ignored");
@@ -47,7 +52,19 @@ async fn main() -> anyhow::Result<()> {
             state_from_config(config).await?;
             println!("migrations applied");
         }
-        Command::PrintConfig(config) => print!("{}", config.describe()),
+        Command::Worker(mut config) => {
+            config.load_ai()?;
+            telemetry::init(&config.log_format);
+            let n = config.workers.max(1);
+            let state = state_from_config(config).await?;
+            tracing::info!(workers = n, "storyloom-server worker running");
+            run_workers(state, n, shutdown_signal()).await;
+            tracing::info!("stopped");
+        }
+        Command::PrintConfig(mut config) => {
+            config.load_ai()?;
+            print!("{}", config.describe());
+        }
     }
     Ok(())
 }

@@ -2,7 +2,10 @@
 
 use std::{net::IpAddr, sync::Arc, time::Duration};
 
+use storyloom_ai::Providers;
+use storyloom_media::BlobStore;
 use storyloom_store::Store;
+use tokio::sync::Notify;
 
 use crate::{config::Config, events_hub::Hub, limits::SlidingWindow};
 
@@ -19,11 +22,17 @@ pub struct AppState {
     pub signin_failures: Arc<SlidingWindow<String>>,
     /// Live events for `/api/sync/stream`.
     pub hub: Hub,
+    /// Generation providers.
+    pub ai: Providers,
+    /// Media blobs.
+    pub media: BlobStore,
+    /// Woken when a job is queued, so idle in-process workers start at once.
+    pub jobs_ready: Arc<Notify>,
 }
 
 impl AppState {
     /// State over an opened store.
-    pub fn new(config: Config, store: Arc<dyn Store>) -> Self {
+    pub fn new(config: Config, store: Arc<dyn Store>, ai: Providers, media: BlobStore) -> Self {
         let auth_by_ip = SlidingWindow::new(config.auth_limit_per_minute, Duration::from_secs(60));
         let signin_failures = SlidingWindow::new(
             config.signin_failures_per_15min,
@@ -35,6 +44,9 @@ impl AppState {
             config: Arc::new(config),
             auth_by_ip: Arc::new(auth_by_ip),
             signin_failures: Arc::new(signin_failures),
+            ai,
+            media,
+            jobs_ready: Arc::new(Notify::new()),
         }
     }
 }

@@ -110,3 +110,139 @@ async fn serve_on_defaults_then_stop_on_sigterm() {
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert!(rest.iter().any(|l| l.contains("stopped")), "{rest:?}");
 }
+
+/// Read a child's JSON log lines until one carries `fields.addr`.
+fn wait_for_addr(child: &mut std::process::Child) -> String {
+    let lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    for line in lines {
+        let v: serde_json::Value = serde_json::from_str(&line.unwrap()).unwrap_or_default();
+        if let Some(a) = v["fields"]["addr"].as_str() {
+            return a.to_owned();
+        }
+    }
+    panic!("the server did not log its address");
+}
+
+fn process(args: &[&str], dir: &std::path::Path, envs: &[(&str, &str)]) -> std::process::Child {
+    let mut c = Command::new(BIN);
+    c.args(args)
+        .env("STORYLOOM_DATA_DIR", dir)
+        .env("STORYLOOM_BIND", "127.0.0.1:0")
+        .env("STORYLOOM_LOG_FORMAT", "json")
+        .env("STORYLOOM_JOB_LEASE_MS", "1500")
+        .env("STORYLOOM_JOB_POLL_MS", "100")
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (k, v) in envs {
+        c.env(k, v);
+    }
+    c.spawn().unwrap()
+}
+
+async fn audio_status(client: &reqwest::Client, base: &str, token: &str, id: &str) -> String {
+    let v: serde_json::Value = client
+        .get(format!("{base}/stories/{id}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["data"]["audioGenerationStatus"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn wait_status(client: &reqwest::Client, base: &str, token: &str, id: &str, want: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let got = audio_status(client, base, token, id).await;
+        if got == want {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "audio stayed {got}, wanted {want}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn worker_processes_run_jobs_and_replace_a_killed_one() {
+    let dir = tempfile::tempdir().unwrap();
+    // A narrator that hangs, so the first worker is surely mid-job when it is killed.
+    let slow = dir.path().join("slow-espeak");
+    std::fs::write(&slow, "#!/bin/sh\nsleep 30\nexec espeak-ng \"$@\"\n").unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&slow, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut api = process(&["serve"], dir.path(), &[("STORYLOOM_WORKERS", "0")]);
+    let base = format!("http://{}/api", wait_for_addr(&mut api));
+    let client = reqwest::Client::new();
+    let signed: serde_json::Value = client
+        .post(format!("{base}/auth/sign-up"))
+        .json(&serde_json::json!({"email": "w@example.com", "password": "correct horse battery", "name": "W"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = signed["data"]["session"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let hero: serde_json::Value = client
+        .post(format!("{base}/heroes"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"name": "Uma", "age": 5, "traits": ["kind"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let story: serde_json::Value = client
+        .post(format!("{base}/stories"))
+        .bearer_auth(&token)
+        .json(
+            &serde_json::json!({"heroId": hero["data"]["id"], "eventType": "bedtime",
+                                  "language": "en", "generateAudio": true}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = story["data"]["id"].as_str().unwrap().to_owned();
+    // No in-process workers: the job waits for a worker process.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(audio_status(&client, &base, &token, &id).await, "pending");
+
+    let mut doomed = process(
+        &["worker"],
+        dir.path(),
+        &[("STORYLOOM_ESPEAK", slow.to_str().unwrap())],
+    );
+    wait_status(&client, &base, &token, &id, "processing").await;
+    doomed.kill().unwrap(); // SIGKILL: no release, no goodbye
+    doomed.wait().unwrap();
+
+    let mut worker = process(&["worker"], dir.path(), &[]);
+    wait_status(&client, &base, &token, &id, "completed").await;
+
+    for child in [&mut worker, &mut api] {
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = child.wait().unwrap();
+        assert!(status.success(), "graceful exit: {status}");
+    }
+}

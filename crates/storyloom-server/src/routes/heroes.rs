@@ -114,6 +114,7 @@ pub async fn remove(
         .delete_hero(auth.id(), id, if_match, time::now().timestamp_millis())
         .await
         .map_err(not_found)?;
+    state.media.delete_keys(&deleted.media_keys).await;
     state.hub.changed(auth.id(), deleted.version).await;
     Ok(ok(DeletedResponse { id, deleted: true }))
 }

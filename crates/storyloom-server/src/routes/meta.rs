@@ -28,13 +28,34 @@ pub async fn health(State(state): State<AppState>) -> Response {
             "unavailable".to_owned()
         }
     };
-    let healthy = database == "ok";
+    let storage = match state.media.health().await {
+        Ok(()) => "ok".to_owned(),
+        Err(e) => {
+            tracing::warn!(error = %e, "health: media storage down");
+            "unavailable".to_owned()
+        }
+    };
+    let ai = match state.ai.health().await {
+        Ok(()) => "ok".to_owned(),
+        Err(e) => {
+            tracing::warn!(error = %e, "health: AI provider unavailable");
+            "unavailable".to_owned()
+        }
+    };
+    // Generation being down degrades the service but must not take the API out of a load
+    // balancer: reading and editing still work.
+    let healthy = database == "ok" && storage == "ok";
     let h = Health {
-        status: if healthy { "ok" } else { "degraded" }.to_owned(),
+        status: if healthy && ai == "ok" {
+            "ok"
+        } else {
+            "degraded"
+        }
+        .to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
         database,
-        storage: "ok".to_owned(),
-        ai: "ok".to_owned(),
+        storage,
+        ai,
     };
     let status = if healthy {
         StatusCode::OK

@@ -10,6 +10,8 @@ pub mod bench;
 #[allow(missing_docs)]
 pub mod events;
 #[allow(missing_docs)]
+pub mod generation;
+#[allow(missing_docs)]
 pub mod heroes;
 #[allow(missing_docs)]
 pub mod meta;
@@ -44,11 +46,17 @@ pub fn api_router(state: AppState) -> Router<AppState> {
             crate::cache::cached_get,
         ));
     let router = Router::new()
-        .merge(auth::router(state))
+        .merge(auth::router(state.clone()))
         .merge(cached)
+        .merge(generation::router())
         .merge(profile::router())
         .merge(meta::router())
-        .merge(sync::router());
+        .merge(sync::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            crate::media::sign_urls,
+        ))
+        .merge(crate::media::router());
     let router = if bench {
         router.merge(bench::router())
     } else {

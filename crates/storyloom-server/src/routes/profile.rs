@@ -86,7 +86,13 @@ pub async fn usage(State(state): State<AppState>, auth: AuthUser) -> ApiResult<R
 #[utoipa::path(delete, path = "/api/user/account", tag = "user",
     responses((status = 200)), security(("bearer" = [])))]
 pub async fn delete_account(State(state): State<AppState>, auth: AuthUser) -> ApiResult<Response> {
-    let _media_keys = state.store.delete_user(auth.id()).await?;
+    state.store.delete_user(auth.id()).await?;
+    // Rows first: once they are gone nothing can hand out a URL to this media, so a failure
+    // here leaves only unreachable blobs, which the next deletion attempt would not see.
+    // The whole prefix goes, which also catches blobs of jobs that were still running.
+    if let Err(e) = state.media.delete_user(auth.id()).await {
+        tracing::warn!(user.id = %auth.id(), error = %e, "could not delete the account's media");
+    }
     state.hub.user_changed(auth.id()).await;
     tracing::info!(user.id = %auth.id(), "account deleted");
     Ok(ok(serde_json::json!({ "deleted": true })))

@@ -13,9 +13,12 @@ use storyloom_domain::{
 };
 use storyloom_store::{NewStory, StoreError, StoryFilter};
 
+use storyloom_domain::Operation;
+
 use crate::{
     error::{ApiError, ApiResult},
     extract::{ApiJson, AuthUser, IfMatch, ListParams, OptionalJson, PathId},
+    generation::{self, jobs::JobSpec},
     routes::{DeletedResponse, ok, page, with_status},
     state::AppState,
 };
@@ -96,7 +99,7 @@ pub async fn create(
         Err(StoreError::NotFound) => {}
         Err(e) => return Err(e.into()),
     }
-    state
+    let hero = state
         .store
         .get_hero(user, body.hero_id)
         .await
@@ -104,19 +107,99 @@ pub async fn create(
             StoreError::NotFound => ApiError::NotFound("hero"),
             other => other.into(),
         })?;
-    if let Some(ev) = body.custom_event_id {
-        state.store.get_event(user, ev).await.map_err(|e| match e {
+    let event = match body.custom_event_id {
+        Some(ev) => Some(state.store.get_event(user, ev).await.map_err(|e| match e {
             StoreError::NotFound => ApiError::NotFound("custom event"),
             other => other.into(),
-        })?;
-    }
-    let (Some(title), Some(content)) = (body.title.clone(), body.content.clone()) else {
-        // Writing a story needs the generation providers (issue #3); until they are wired in,
-        // say so plainly instead of pretending.
-        return Err(ApiError::Unavailable(
-            "story generation is not enabled on this server".into(),
-        ));
+        })?),
+        None => None,
     };
+    // Queue quotas are taken before any text is written, so a 429 on audio costs no story.
+    let mut queued = Vec::new();
+    let wanted = [
+        (body.generate_audio, Operation::AudioGeneration),
+        (
+            body.generate_illustrations,
+            Operation::IllustrationGeneration,
+        ),
+    ];
+    for (want, op) in wanted {
+        if !want {
+            continue;
+        }
+        match generation::reserve(&state, user, op).await {
+            Ok(r) => queued.push(r),
+            Err(e) => {
+                for r in &queued {
+                    generation::cancel(&state, r).await;
+                }
+                return Err(e);
+            }
+        }
+    }
+    let outcome = create_with_jobs(&state, &auth, id, &body, hero, event, &queued).await;
+    let (created, story_reservation) = match outcome {
+        Ok(v) => v,
+        Err(e) => {
+            for r in &queued {
+                generation::cancel(&state, r).await;
+            }
+            return Err(e);
+        }
+    };
+    if !queued.is_empty() {
+        state.jobs_ready.notify_waiters();
+    }
+    let status = if created.is_new() {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let entity = created.into_inner();
+    state.hub.changed(user, entity.version).await;
+    let mut resp = with_status(status, entity);
+    if let Some(r) = story_reservation {
+        r.headers(resp.headers_mut());
+    }
+    Ok(resp)
+}
+
+/// Write (or import) the text and store the story with its queued jobs in one transaction.
+async fn create_with_jobs(
+    state: &AppState,
+    auth: &AuthUser,
+    id: uuid::Uuid,
+    body: &StoryCreate,
+    hero: storyloom_domain::Hero,
+    event: Option<storyloom_domain::CustomEvent>,
+    queued: &[generation::Reservation],
+) -> ApiResult<(
+    storyloom_store::Created<Story>,
+    Option<generation::Reservation>,
+)> {
+    let user = auth.id();
+    let (title, content, story_reservation) = match (body.title.clone(), body.content.clone()) {
+        (Some(title), Some(content)) => (title, content, None),
+        _ => {
+            let (text, r) =
+                crate::routes::generation::write_story(state, user, id, body, hero, event).await?;
+            (text.title, text.content, Some(r))
+        }
+    };
+    let mut jobs = Vec::new();
+    for r in queued {
+        let spec = match r.operation {
+            Operation::AudioGeneration => JobSpec::Audio {
+                record_id: r.record_id,
+                language: body.language,
+                voice: body.voice.unwrap_or(auth.user.preferred_voice),
+            },
+            _ => JobSpec::Illustrations {
+                record_id: r.record_id,
+            },
+        };
+        jobs.push(spec.job(user, id));
+    }
     let new = NewStory {
         id,
         hero_id: body.hero_id,
@@ -125,9 +208,17 @@ pub async fn create(
         event_type: body.event_type,
         custom_event_id: body.custom_event_id,
         language: body.language,
-        audio_status: GenerationStatus::None,
-        illustration_status: IllustrationStatus::None,
-        jobs: Vec::new(),
+        audio_status: if body.generate_audio {
+            GenerationStatus::Pending
+        } else {
+            GenerationStatus::None
+        },
+        illustration_status: if body.generate_illustrations {
+            IllustrationStatus::Pending
+        } else {
+            IllustrationStatus::None
+        },
+        jobs,
         now: time::now().timestamp_millis(),
     };
     let created = state
@@ -135,14 +226,7 @@ pub async fn create(
         .create_story(user, new)
         .await
         .map_err(not_found)?;
-    let status = if created.is_new() {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    let entity = created.into_inner();
-    state.hub.changed(auth.id(), entity.version).await;
-    Ok(with_status(status, entity))
+    Ok((created, story_reservation))
 }
 
 #[utoipa::path(patch, path = "/api/stories/{id}", tag = "stories", params(("id" = uuid::Uuid, Path)),
@@ -183,6 +267,7 @@ pub async fn remove(
         .delete_story(auth.id(), id, if_match, time::now().timestamp_millis())
         .await
         .map_err(not_found)?;
+    state.media.delete_keys(&deleted.media_keys).await;
     state.hub.changed(auth.id(), deleted.version).await;
     Ok(ok(DeletedResponse { id, deleted: true }))
 }

@@ -157,12 +157,16 @@ fn settle<T>(
 
 /// Deleting what is already gone is success: a replayed or racing delete must not wedge the
 /// client's queue.
-fn settle_delete(
+async fn settle_delete(
+    state: &AppState,
     r: Result<storyloom_store::Deleted, StoreError>,
     what: &'static str,
 ) -> Result<Outcome, ApiError> {
     match r {
-        Ok(d) => Ok(Outcome::Applied(d.version)),
+        Ok(d) => {
+            state.media.delete_keys(&d.media_keys).await;
+            Ok(Outcome::Applied(d.version))
+        }
         Err(StoreError::NotFound) => Ok(Outcome::Applied(0)),
         Err(e) => classify(e, what),
     }
@@ -195,10 +199,14 @@ async fn apply(state: &AppState, user: Uuid, m: &Mutation, now: i64) -> Result<O
             )?,
             Err(e) => Outcome::Rejected(e),
         },
-        (E::Hero, Op::Delete) => settle_delete(
-            store.delete_hero(user, m.id, m.base_version, now).await,
-            "hero",
-        )?,
+        (E::Hero, Op::Delete) => {
+            settle_delete(
+                state,
+                store.delete_hero(user, m.id, m.base_version, now).await,
+                "hero",
+            )
+            .await?
+        }
         (E::Story, Op::Create) => {
             let body: StoryCreate = match fields(m) {
                 Ok(b) => b,
@@ -249,10 +257,14 @@ async fn apply(state: &AppState, user: Uuid, m: &Mutation, now: i64) -> Result<O
             )?,
             Err(e) => Outcome::Rejected(e),
         },
-        (E::Story, Op::Delete) => settle_delete(
-            store.delete_story(user, m.id, m.base_version, now).await,
-            "story",
-        )?,
+        (E::Story, Op::Delete) => {
+            settle_delete(
+                state,
+                store.delete_story(user, m.id, m.base_version, now).await,
+                "story",
+            )
+            .await?
+        }
         (E::Story, Op::Increment) => {
             let n = m
                 .fields
@@ -301,10 +313,14 @@ async fn apply(state: &AppState, user: Uuid, m: &Mutation, now: i64) -> Result<O
             )?,
             Err(e) => Outcome::Rejected(e),
         },
-        (E::CustomEvent, Op::Delete) => settle_delete(
-            store.delete_event(user, m.id, m.base_version, now).await,
-            "custom event",
-        )?,
+        (E::CustomEvent, Op::Delete) => {
+            settle_delete(
+                state,
+                store.delete_event(user, m.id, m.base_version, now).await,
+                "custom event",
+            )
+            .await?
+        }
         (E::Illustration, _) => Outcome::Rejected(ApiError::field(
             "entity",
             "illustrations are made by the server and cannot be changed by sync",
