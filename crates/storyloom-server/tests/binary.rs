@@ -246,3 +246,110 @@ async fn worker_processes_run_jobs_and_replace_a_killed_one() {
         assert!(status.success(), "graceful exit: {status}");
     }
 }
+
+#[tokio::test]
+async fn tokens_and_passwords_never_reach_the_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut api = process(&["serve"], dir.path(), &[("STORYLOOM_LOG", "debug")]);
+    let stderr = api.stderr.take().unwrap();
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+            if let Some(a) = v["fields"]["addr"].as_str() {
+                let _ = addr_tx.send(a.to_owned());
+            }
+            all.push(line);
+        }
+        all
+    });
+    let base = format!("http://{}/api", addr_rx.recv().unwrap());
+    let c = reqwest::Client::new();
+    let password = "a secret password 4711";
+    let signed: serde_json::Value = c
+        .post(format!("{base}/auth/sign-up"))
+        .json(&serde_json::json!({"email": "log@example.com", "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let t1 = signed["data"]["session"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let signed_in: serde_json::Value = c
+        .post(format!("{base}/auth/sign-in"))
+        .json(&serde_json::json!({"email": "log@example.com", "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let t2 = signed_in["data"]["session"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let wrong = c
+        .post(format!("{base}/auth/sign-in"))
+        .json(&serde_json::json!({"email": "log@example.com", "password": "not it at all"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    for path in ["/heroes", "/user/profile", "/sync/changes"] {
+        let r = c
+            .get(format!("{base}{path}"))
+            .bearer_auth(&t1)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+    }
+    let bogus = "definitely-not-a-token-0123456789";
+    let r = c
+        .get(format!("{base}/heroes"))
+        .bearer_auth(bogus)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let refreshed: serde_json::Value = c
+        .post(format!("{base}/auth/session/refresh"))
+        .bearer_auth(&t2)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let t3 = refreshed["data"]["token"]
+        .as_str()
+        .or_else(|| refreshed["data"]["session"]["token"].as_str())
+        .unwrap_or_else(|| panic!("{refreshed}"))
+        .to_owned();
+    c.post(format!("{base}/auth/sign-out"))
+        .bearer_auth(&t3)
+        .send()
+        .await
+        .unwrap();
+
+    Command::new("kill")
+        .args(["-TERM", &api.id().to_string()])
+        .status()
+        .unwrap();
+    api.wait().unwrap();
+    let lines = reader.join().unwrap();
+    // The logs did record the traffic (so the scan below looks at something).
+    assert!(
+        lines.iter().filter(|l| l.contains("/heroes")).count() >= 2,
+        "{lines:?}"
+    );
+    for secret in [t1.as_str(), t2.as_str(), t3.as_str(), bogus, password] {
+        let leaks: Vec<_> = lines.iter().filter(|l| l.contains(secret)).collect();
+        assert!(leaks.is_empty(), "{secret} was logged: {leaks:?}");
+    }
+}

@@ -215,6 +215,11 @@ impl TestServer {
         &self.url
     }
 
+    /// The server's `DATABASE_URL`, for tests that must look at raw rows.
+    pub fn database_url(&self) -> String {
+        self.db.url()
+    }
+
     /// Absolute URL of an API path: `api("/heroes")` → `http://…/api/heroes`.
     pub fn api(&self, path: &str) -> String {
         format!("{}/api{}", self.url, path)

@@ -1,6 +1,7 @@
 //! Times the built-in providers on one story: text, narration, avatar, scenes and
 //! illustrations. Run with `cargo run --release -p storyloom-ai --bin ai-bench [out-dir]`;
-//! with an `out-dir`, the story, MP3 and PNGs are written there to look at.
+//! with an `out-dir`, the story, MP3 and PNGs are written there to look at. With
+//! `STORYLOOM_BENCH_JSON=<file>` the figures are also written as JSON (for `scripts/bench`).
 
 use std::time::Instant;
 
@@ -44,8 +45,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         seed: Some(2026),
     };
 
+    let mut figures = serde_json::Map::new();
     let t = Instant::now();
     let story = Builtin.write_story(&request).await?.output;
+    figures.insert("text_ms".into(), ms(t).into());
+    figures.insert("text_chars".into(), story.content.chars().count().into());
     println!(
         "text:          {:>8.2} ms  ({} chars)",
         ms(t),
@@ -58,6 +62,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .narrate(&story.content, language, Voice::Fable)
         .await?
         .output;
+    figures.insert("speech_ms".into(), ms(t).into());
+    figures.insert("audio_seconds".into(), audio.duration_seconds.into());
     println!(
         "speech:        {:>8.2} ms  ({:.1} s of audio, {} KiB MP3)",
         ms(t),
@@ -67,6 +73,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let t = Instant::now();
     let avatar = Builtin.avatar(&hero, None, None).await?.output;
+    figures.insert("avatar_ms".into(), ms(t).into());
     println!(
         "avatar:        {:>8.2} ms  ({} KiB PNG)",
         ms(t),
@@ -78,6 +85,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .extract_scenes(&story.content, language, audio.duration_seconds)
         .await?
         .output;
+    figures.insert("scenes_ms".into(), ms(t).into());
     println!(
         "scenes:        {:>8.2} ms  ({} scenes)",
         ms(t),
@@ -94,6 +102,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .output,
         );
     }
+    figures.insert("illustrations_ms".into(), ms(t).into());
+    figures.insert("illustrations".into(), pictures.len().into());
     println!(
         "illustrations: {:>8.2} ms  ({} PNGs, {:.2} ms each)",
         ms(t),
@@ -101,6 +111,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ms(t) / pictures.len().max(1) as f64
     );
 
+    if let Ok(path) = std::env::var("STORYLOOM_BENCH_JSON") {
+        std::fs::write(path, serde_json::to_vec_pretty(&figures)?)?;
+    }
     if let Some(dir) = out {
         std::fs::write(
             dir.join("story.txt"),
