@@ -136,7 +136,7 @@ pub async fn sign_urls(State(state): State<AppState>, req: Request, next: Next) 
         Ok(b) => b,
         Err(e) => return ApiError::Internal(format!("reading an answer: {e}")).into_response(),
     };
-    if memchr_str(&bytes, b":\"users/").is_none() {
+    if memchr::memmem::find(&bytes, b":\"users/").is_none() {
         return Response::from_parts(parts, Body::from(bytes));
     }
     let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
@@ -162,10 +162,6 @@ pub async fn sign_urls(State(state): State<AppState>, req: Request, next: Next) 
         }
         Err(_) => Response::from_parts(parts, Body::from(bytes)),
     }
-}
-
-fn memchr_str(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 fn is_key(field: &str, v: &serde_json::Value) -> Option<String> {

@@ -640,21 +640,16 @@ impl Store for SqlStore {
         let (u, i) = (ids(user), ids(id));
         let mut tx = self.begin_write().await?;
         let version = take_seq(&mut tx, &u, 1).await?;
-        if let Some(existing) = hero_by(&mut *tx, &u, &i).await? {
-            return if b.same_content(&existing) {
-                Ok(Created::Existing(existing))
-            } else {
-                Err(StoreError::IdConflict)
-            };
-        }
-        if id_taken(&mut tx, "heroes", EntityKind::Hero, &i).await? {
-            return Err(StoreError::IdConflict);
-        }
-        sqlx::query(
+        // The common case in one statement: insert unless the id is taken (by any user) or was
+        // deleted before, and read the row back. Only when nothing was inserted do we look at
+        // why: a retried create (same body) or a conflict.
+        let inserted: Option<HeroRow> = sqlx::query_as(&format!(
             "INSERT INTO heroes (id, user_id, name, age, traits, special_ability, appearance, hair_color, \
              eye_color, skin_tone, avatar_status, version, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'none', $11, $12, $12)",
-        )
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'none', $11, $12, $12 \
+             WHERE NOT EXISTS (SELECT 1 FROM tombstones WHERE entity = 'hero' AND id = $1) \
+             ON CONFLICT (id) DO NOTHING RETURNING {HERO_COLS}"
+        ))
         .bind(&i)
         .bind(&u)
         .bind(&b.name)
@@ -667,13 +662,17 @@ impl Store for SqlStore {
         .bind(&b.skin_tone)
         .bind(version)
         .bind(now)
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
-        let hero = hero_by(&mut *tx, &u, &i)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        tx.commit().await?;
-        Ok(Created::New(hero))
+        if let Some(row) = inserted {
+            let hero = Hero::try_from(row)?;
+            tx.commit().await?;
+            return Ok(Created::New(hero));
+        }
+        match hero_by(&mut *tx, &u, &i).await? {
+            Some(existing) if b.same_content(&existing) => Ok(Created::Existing(existing)),
+            _ => Err(StoreError::IdConflict),
+        }
     }
 
     async fn update_hero(
@@ -695,7 +694,7 @@ impl Store for SqlStore {
             Some(v) => v.clone(),
             None => old.clone(),
         };
-        sqlx::query(write_hero_sql())
+        let row: HeroRow = sqlx::query_as(&format!("{} RETURNING {HERO_COLS}", write_hero_sql()))
             .bind(&i)
             .bind(&u)
             .bind(p.name.as_ref().unwrap_or(&cur.name))
@@ -708,11 +707,9 @@ impl Store for SqlStore {
             .bind(pick(&p.skin_tone, &cur.skin_tone))
             .bind(version)
             .bind(now)
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
-        let hero = hero_by(&mut *tx, &u, &i)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let hero = Hero::try_from(row)?;
         tx.commit().await?;
         Ok(hero)
     }
