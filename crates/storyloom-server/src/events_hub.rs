@@ -10,7 +10,7 @@ use serde::Serialize;
 use storyloom_store::{Backend, Store};
 
 use crate::cache::Caches;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
 use uuid::Uuid;
 
 const CHANNEL: &str = "storyloom_events";
@@ -31,6 +31,8 @@ pub struct UserEvent {
 pub struct Hub {
     tx: broadcast::Sender<UserEvent>,
     store: Arc<dyn Store>,
+    /// On PostgreSQL: the queue of the task that sends `NOTIFY`s (see [`Hub::publish`]).
+    outbox: Arc<std::sync::OnceLock<mpsc::UnboundedSender<UserEvent>>>,
     /// Caches kept current by the events (see [`crate::cache`]).
     pub caches: Caches,
 }
@@ -45,6 +47,7 @@ impl Hub {
         Self {
             tx,
             store,
+            outbox: Arc::new(std::sync::OnceLock::new()),
             caches: Caches::new(),
         }
     }
@@ -76,19 +79,32 @@ impl Hub {
     }
 
     /// Publish an event: locally for SQLite, through the database for PostgreSQL.
+    ///
+    /// On PostgreSQL the event goes to a sender task instead of a `NOTIFY` per write: a
+    /// `NOTIFY` is a transaction of its own, and PostgreSQL serializes notifying commits, so one
+    /// per write would cap write throughput. The task sends whatever queued while it was busy
+    /// as one `NOTIFY`, keeping only the newest `changed` cursor per user (clients only need
+    /// the latest). The writer does not wait for it; its own process's version cache has
+    /// already moved (see [`Hub::changed`]).
     pub async fn publish(&self, ev: UserEvent) {
-        if self.store.backend() == Backend::Postgres {
-            match serde_json::to_string(&ev) {
-                Ok(payload) => {
-                    if let Err(e) = self.store.notify(CHANNEL, &payload).await {
-                        tracing::warn!(error = %e, "NOTIFY failed; delivering locally only");
-                        self.deliver(ev);
-                    }
-                }
-                Err(e) => tracing::warn!(error = %e, "event not serialisable"),
-            }
-        } else {
+        if self.store.backend() != Backend::Postgres {
             self.deliver(ev);
+            return;
+        }
+        let sender = self.outbox.get_or_init(|| {
+            let (tx, rx) = mpsc::unbounded_channel();
+            // The task's hub has no sender of its own, so it ends when this hub is dropped.
+            let local = Hub {
+                tx: self.tx.clone(),
+                store: self.store.clone(),
+                outbox: Arc::new(std::sync::OnceLock::new()),
+                caches: self.caches.clone(),
+            };
+            tokio::spawn(send_notifications(local, rx));
+            tx
+        });
+        if let Err(e) = sender.send(ev) {
+            self.deliver(e.0);
         }
     }
 
@@ -142,10 +158,16 @@ impl Hub {
                             hub.caches.clear();
                             loop {
                                 match listener.recv().await {
-                                    Ok(n) => match serde_json::from_str::<UserEvent>(n.payload()) {
-                                        Ok(ev) => hub.deliver(ev),
-                                        Err(e) => tracing::warn!(error = %e, "bad NOTIFY payload"),
-                                    },
+                                    Ok(n) => {
+                                        match serde_json::from_str::<Vec<UserEvent>>(n.payload()) {
+                                            Ok(events) => {
+                                                events.into_iter().for_each(|ev| hub.deliver(ev))
+                                            }
+                                            Err(e) => {
+                                                tracing::warn!(error = %e, "bad NOTIFY payload")
+                                            }
+                                        }
+                                    }
                                     Err(e) => {
                                         tracing::warn!(error = %e, "LISTEN connection lost; reconnecting");
                                         break;
@@ -159,5 +181,133 @@ impl Hub {
                 tokio::time::sleep(std::time::Duration::from_secs(2)).await;
             }
         });
+    }
+}
+
+/// `NOTIFY` payloads must stay under 8000 bytes.
+const MAX_PAYLOAD: usize = 7000;
+
+/// The PostgreSQL sender task of [`Hub::publish`].
+async fn send_notifications(hub: Hub, mut rx: mpsc::UnboundedReceiver<UserEvent>) {
+    while let Some(first) = rx.recv().await {
+        let mut pending = vec![first];
+        while let Ok(ev) = rx.try_recv() {
+            pending.push(ev);
+        }
+        for chunk in payloads(coalesce(pending)) {
+            if let Err(e) = hub.store.notify(CHANNEL, &chunk.0).await {
+                tracing::warn!(error = %e, "NOTIFY failed; delivering locally only");
+                chunk.1.into_iter().for_each(|ev| hub.deliver(ev));
+            }
+        }
+    }
+}
+
+/// Keep every event but `changed`, of which only each user's newest cursor matters.
+fn coalesce(events: Vec<UserEvent>) -> Vec<UserEvent> {
+    let mut newest: std::collections::HashMap<Uuid, i64> = std::collections::HashMap::new();
+    let cursor = |ev: &UserEvent| {
+        ev.data["cursor"]
+            .as_str()
+            .and_then(|c| c.parse::<i64>().ok())
+    };
+    for ev in &events {
+        if ev.kind == "changed"
+            && let Some(c) = cursor(ev)
+        {
+            let e = newest.entry(ev.user).or_insert(c);
+            *e = (*e).max(c);
+        }
+    }
+    events
+        .into_iter()
+        .filter(|ev| {
+            ev.kind != "changed"
+                || match cursor(ev) {
+                    Some(c) if newest.get(&ev.user) == Some(&c) => {
+                        // Keep the first event carrying the newest cursor, drop repeats.
+                        newest.remove(&ev.user);
+                        true
+                    }
+                    _ => false,
+                }
+        })
+        .collect()
+}
+
+/// JSON arrays of events, each under the payload limit, with the events they carry.
+fn payloads(events: Vec<UserEvent>) -> Vec<(String, Vec<UserEvent>)> {
+    let mut out = Vec::new();
+    let mut batch: Vec<UserEvent> = Vec::new();
+    let mut size = 2;
+    for ev in events {
+        let len = serde_json::to_string(&ev).map(|s| s.len()).unwrap_or(0) + 1;
+        if !batch.is_empty() && size + len > MAX_PAYLOAD {
+            let taken = std::mem::take(&mut batch);
+            out.push((serde_json::to_string(&taken).unwrap_or_default(), taken));
+            size = 2;
+        }
+        size += len;
+        batch.push(ev);
+    }
+    if !batch.is_empty() {
+        out.push((serde_json::to_string(&batch).unwrap_or_default(), batch));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn changed(user: Uuid, v: i64) -> UserEvent {
+        UserEvent {
+            user,
+            kind: "changed".into(),
+            data: serde_json::json!({"cursor": v.to_string()}),
+        }
+    }
+
+    #[test]
+    fn only_the_newest_cursor_per_user_is_sent() {
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let job = UserEvent {
+            user: a,
+            kind: "job".into(),
+            data: serde_json::json!({"status": "completed"}),
+        };
+        let out = coalesce(vec![
+            changed(a, 3),
+            changed(b, 1),
+            job.clone(),
+            changed(a, 5),
+            changed(a, 4),
+            changed(a, 5),
+        ]);
+        let summary: Vec<(Uuid, String, serde_json::Value)> =
+            out.into_iter().map(|e| (e.user, e.kind, e.data)).collect();
+        assert_eq!(
+            summary,
+            vec![
+                (b, "changed".into(), serde_json::json!({"cursor": "1"})),
+                (a, "job".into(), job.data),
+                (a, "changed".into(), serde_json::json!({"cursor": "5"})),
+            ]
+        );
+    }
+
+    #[test]
+    fn payloads_stay_under_the_limit_and_lose_nothing() {
+        let events: Vec<UserEvent> = (0..500).map(|v| changed(Uuid::now_v7(), v)).collect();
+        let chunks = payloads(events);
+        assert!(chunks.len() > 1);
+        let mut n = 0;
+        for (json, evs) in &chunks {
+            assert!(json.len() <= MAX_PAYLOAD, "{}", json.len());
+            let back: Vec<UserEvent> = serde_json::from_str(json).unwrap();
+            assert_eq!(back.len(), evs.len());
+            n += back.len();
+        }
+        assert_eq!(n, 500);
     }
 }

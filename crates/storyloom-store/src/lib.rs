@@ -17,6 +17,7 @@
 //!   turns keys into signed URLs at the edge.
 #![warn(missing_docs)]
 
+mod batch;
 mod error;
 mod rows;
 mod sql;

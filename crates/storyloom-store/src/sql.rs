@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::{
     Backend, ChangePage, Created, Deleted, Entity, JobRecord, JobStatus, NewJob, NewStory, NewUser,
     Page, PlayOnce, Quota, SessionRecord, Store, StoreError, StoreResult, StoredChange,
-    StoryFilter, UsageRecord, UsageWindow, UserRecord,
+    StoryFilter, UsageRecord, UsageWindow, UserRecord, batch,
     rows::{
         EVENT_COLS, EventRow, HERO_COLS, HeroRow, ILLUSTRATION_COLS, IllustrationRow, STORY_COLS,
         SessionUserRow, StoryRow, USER_COLS, UserRow, convert, enum_str, parse_id, to_json,
@@ -38,6 +38,17 @@ pub struct SqlStore {
     backend: Backend,
     writer: AnyPool,
     reader: AnyPool,
+    batcher: std::sync::Arc<crate::batch::Batcher>,
+}
+
+impl crate::batch::Writer for SqlStore {
+    fn begin(&self) -> crate::batch::BoxFuture<'_, StoreResult<sqlx::Transaction<'static, Any>>> {
+        Box::pin(self.begin_write())
+    }
+
+    fn batcher(&self) -> &crate::batch::Batcher {
+        &self.batcher
+    }
 }
 
 fn sqlite_pool(max: u32) -> AnyPoolOptions {
@@ -70,6 +81,7 @@ impl SqlStore {
                 backend: Backend::Postgres,
                 writer: pool.clone(),
                 reader: pool,
+                batcher: Default::default(),
             }
         } else if url.starts_with("sqlite") {
             let writer = sqlite_pool(1).connect_with(opts.clone()).await?;
@@ -80,6 +92,7 @@ impl SqlStore {
                 backend: Backend::Sqlite,
                 writer,
                 reader,
+                batcher: Default::default(),
             }
         } else {
             return Err(StoreError::Unavailable(format!(
@@ -322,6 +335,84 @@ async fn delete_story_rows(
 
 async fn count(pool: &AnyPool, sql: &str, user: &str) -> StoreResult<i64> {
     Ok(sqlx::query_scalar(sql).bind(user).fetch_one(pool).await?)
+}
+
+/// The body of [`SqlStore::create_hero`], run inside a (possibly shared) transaction.
+async fn insert_hero(
+    c: &mut AnyConnection,
+    u: &str,
+    i: &str,
+    b: &HeroCreate,
+    now: i64,
+) -> StoreResult<Created<Hero>> {
+    let version = take_seq(&mut *c, u, 1).await?;
+    // The common case in one statement: insert unless the id is taken (by any user) or was
+    // deleted before, and read the row back. Only when nothing was inserted do we look at
+    // why: a retried create (same body) or a conflict.
+    let inserted: Option<HeroRow> = sqlx::query_as(&format!(
+            "INSERT INTO heroes (id, user_id, name, age, traits, special_ability, appearance, hair_color, \
+             eye_color, skin_tone, avatar_status, version, created_at, updated_at) \
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'none', $11, $12, $12 \
+             WHERE NOT EXISTS (SELECT 1 FROM tombstones WHERE entity = 'hero' AND id = $1) \
+             ON CONFLICT (id) DO NOTHING RETURNING {HERO_COLS}"
+        ))
+        .bind(i)
+        .bind(u)
+        .bind(&b.name)
+        .bind(b.age)
+        .bind(to_json(&b.traits))
+        .bind(&b.special_ability)
+        .bind(&b.appearance)
+        .bind(&b.hair_color)
+        .bind(&b.eye_color)
+        .bind(&b.skin_tone)
+        .bind(version)
+        .bind(now)
+        .fetch_optional(&mut *c)
+        .await?;
+    if let Some(row) = inserted {
+        return Ok(Created::New(Hero::try_from(row)?));
+    }
+    // Nothing written: hand the number back, so a shared batch that commits leaves no gap.
+    take_seq(&mut *c, u, -1).await?;
+    match hero_by(&mut *c, u, i).await? {
+        Some(existing) if b.same_content(&existing) => Ok(Created::Existing(existing)),
+        _ => Err(StoreError::IdConflict),
+    }
+}
+
+/// The body of [`SqlStore::update_hero`], run inside a (possibly shared) transaction.
+async fn change_hero(
+    c: &mut AnyConnection,
+    u: &str,
+    i: &str,
+    p: &HeroUpdate,
+    if_match: Option<i64>,
+    now: i64,
+) -> StoreResult<Hero> {
+    let version = take_seq(&mut *c, u, 1).await?;
+    let cur = hero_by(&mut *c, u, i).await?.ok_or(StoreError::NotFound)?;
+    check_version(Some(cur.version), if_match, || Entity::Hero(cur.clone()))?;
+    let pick = |new: &Option<Option<String>>, old: &Option<String>| match new {
+        Some(v) => v.clone(),
+        None => old.clone(),
+    };
+    let row: HeroRow = sqlx::query_as(&format!("{} RETURNING {HERO_COLS}", write_hero_sql()))
+        .bind(i)
+        .bind(u)
+        .bind(p.name.as_ref().unwrap_or(&cur.name))
+        .bind(p.age.unwrap_or(cur.age))
+        .bind(to_json(p.traits.as_ref().unwrap_or(&cur.traits)))
+        .bind(pick(&p.special_ability, &cur.special_ability))
+        .bind(pick(&p.appearance, &cur.appearance))
+        .bind(pick(&p.hair_color, &cur.hair_color))
+        .bind(pick(&p.eye_color, &cur.eye_color))
+        .bind(pick(&p.skin_tone, &cur.skin_tone))
+        .bind(version)
+        .bind(now)
+        .fetch_one(&mut *c)
+        .await?;
+    Hero::try_from(row)
 }
 
 fn write_hero_sql() -> &'static str {
@@ -637,42 +728,17 @@ impl Store for SqlStore {
         b: &HeroCreate,
         now: i64,
     ) -> StoreResult<Created<Hero>> {
-        let (u, i) = (ids(user), ids(id));
-        let mut tx = self.begin_write().await?;
-        let version = take_seq(&mut tx, &u, 1).await?;
-        // The common case in one statement: insert unless the id is taken (by any user) or was
-        // deleted before, and read the row back. Only when nothing was inserted do we look at
-        // why: a retried create (same body) or a conflict.
-        let inserted: Option<HeroRow> = sqlx::query_as(&format!(
-            "INSERT INTO heroes (id, user_id, name, age, traits, special_ability, appearance, hair_color, \
-             eye_color, skin_tone, avatar_status, version, created_at, updated_at) \
-             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'none', $11, $12, $12 \
-             WHERE NOT EXISTS (SELECT 1 FROM tombstones WHERE entity = 'hero' AND id = $1) \
-             ON CONFLICT (id) DO NOTHING RETURNING {HERO_COLS}"
-        ))
-        .bind(&i)
-        .bind(&u)
-        .bind(&b.name)
-        .bind(b.age)
-        .bind(to_json(&b.traits))
-        .bind(&b.special_ability)
-        .bind(&b.appearance)
-        .bind(&b.hair_color)
-        .bind(&b.eye_color)
-        .bind(&b.skin_tone)
-        .bind(version)
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(row) = inserted {
-            let hero = Hero::try_from(row)?;
-            tx.commit().await?;
-            return Ok(Created::New(hero));
-        }
-        match hero_by(&mut *tx, &u, &i).await? {
-            Some(existing) if b.same_content(&existing) => Ok(Created::Existing(existing)),
-            _ => Err(StoreError::IdConflict),
-        }
+        let (u, i, b) = (ids(user), ids(id), std::sync::Arc::new(b.clone()));
+        let owner = u.clone();
+        let op = batch::op(move |c| {
+            let (u, i, b) = (owner.clone(), i.clone(), b.clone());
+            Box::pin(async move {
+                insert_hero(c, &u, &i, &b, now)
+                    .await
+                    .map(|v| Box::new(v) as batch::Output)
+            })
+        });
+        batch::run(self, &u, op).await
     }
 
     async fn update_hero(
@@ -683,35 +749,17 @@ impl Store for SqlStore {
         if_match: Option<i64>,
         now: i64,
     ) -> StoreResult<Hero> {
-        let (u, i) = (ids(user), ids(id));
-        let mut tx = self.begin_write().await?;
-        let version = take_seq(&mut tx, &u, 1).await?;
-        let cur = hero_by(&mut *tx, &u, &i)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        check_version(Some(cur.version), if_match, || Entity::Hero(cur.clone()))?;
-        let pick = |new: &Option<Option<String>>, old: &Option<String>| match new {
-            Some(v) => v.clone(),
-            None => old.clone(),
-        };
-        let row: HeroRow = sqlx::query_as(&format!("{} RETURNING {HERO_COLS}", write_hero_sql()))
-            .bind(&i)
-            .bind(&u)
-            .bind(p.name.as_ref().unwrap_or(&cur.name))
-            .bind(p.age.unwrap_or(cur.age))
-            .bind(to_json(p.traits.as_ref().unwrap_or(&cur.traits)))
-            .bind(pick(&p.special_ability, &cur.special_ability))
-            .bind(pick(&p.appearance, &cur.appearance))
-            .bind(pick(&p.hair_color, &cur.hair_color))
-            .bind(pick(&p.eye_color, &cur.eye_color))
-            .bind(pick(&p.skin_tone, &cur.skin_tone))
-            .bind(version)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-        let hero = Hero::try_from(row)?;
-        tx.commit().await?;
-        Ok(hero)
+        let (u, i, p) = (ids(user), ids(id), std::sync::Arc::new(p.clone()));
+        let owner = u.clone();
+        let op = batch::op(move |c| {
+            let (u, i, p) = (owner.clone(), i.clone(), p.clone());
+            Box::pin(async move {
+                change_hero(c, &u, &i, &p, if_match, now)
+                    .await
+                    .map(|v| Box::new(v) as batch::Output)
+            })
+        });
+        batch::run(self, &u, op).await
     }
 
     async fn delete_hero(

@@ -694,7 +694,87 @@ async fn generation_state_is_versioned(kind: DbKind) {
     assert_eq!(keys, ["users/x/audio/s.mp3", "users/x/avatars/h.png"]);
 }
 
+/// Many writes for one user at once (they share group commits): each succeeds or fails on its
+/// own merits, every success has its own version, and the change feed holds exactly the
+/// successes in version order.
+async fn concurrent_writes_of_one_user(kind: DbKind) {
+    let db = TestDb::new(kind).await;
+    let s = std::sync::Arc::new(db.store().await);
+    let u = user(&*s, "many@example.com").await;
+    let taken = s
+        .create_hero(u, new_id(), &hero_body("Taken"), 1)
+        .await
+        .unwrap()
+        .into_inner();
+    let mut tasks = Vec::new();
+    for n in 0..60 {
+        let s = s.clone();
+        let taken = taken.id;
+        tasks.push(tokio::spawn(async move {
+            match n % 6 {
+                // Same id, different body: a conflict, inside someone's batch.
+                0 => s
+                    .create_hero(u, taken, &hero_body("Clash"), 2)
+                    .await
+                    .map(|_| None),
+                // A stale If-Match.
+                1 => s
+                    .update_hero(
+                        u,
+                        taken,
+                        &HeroUpdate {
+                            age: Some(9),
+                            ..Default::default()
+                        },
+                        Some(999),
+                        2,
+                    )
+                    .await
+                    .map(|_| None),
+                _ => s
+                    .create_hero(u, new_id(), &hero_body(&format!("H{n}")), 2)
+                    .await
+                    .map(|c| Some(c.into_inner().version)),
+            }
+        }));
+    }
+    let mut versions = Vec::new();
+    let (mut conflicts, mut stale) = (0, 0);
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(Some(v)) => versions.push(v),
+            Ok(None) => panic!("a conflicting write succeeded"),
+            Err(StoreError::IdConflict) => conflicts += 1,
+            Err(StoreError::VersionConflict(_)) => stale += 1,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!((versions.len(), conflicts, stale), (40, 10, 10));
+    versions.sort();
+    let expected: Vec<i64> = (taken.version + 1..=taken.version + 40).collect();
+    assert_eq!(versions, expected, "no gaps and no duplicates");
+    let feed = s.changes(u, taken.version, 1000).await.unwrap();
+    let fed: Vec<i64> = feed.changes.iter().map(|c| c.version).collect();
+    assert_eq!(fed, expected);
+    let (heroes, total) = s
+        .list_heroes(
+            u,
+            storyloom_store::Page {
+                limit: 100,
+                offset: 0,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(total, 41);
+    assert_eq!(
+        heroes.iter().find(|h| h.id == taken.id).unwrap().age,
+        taken.age
+    );
+}
+
 db_tests!(
+    concurrent_writes_of_one_user,
     generation_state_is_versioned,
     usage_quota_is_atomic,
     jobs_claim_lease_retry,

@@ -1,0 +1,160 @@
+//! Group commit for one user's writes.
+//!
+//! Every write takes the user's change-sequence row lock first (so the change feed's order is
+//! the commit order), which serializes one user's writes — including the commit's fsync on
+//! PostgreSQL. When many writes for the same user arrive at once (an app's outbox flushing
+//! through parallel requests, a family on several devices), running them one transaction each
+//! pays one fsync each. Here the first writer becomes the user's *leader*: a spawned task that
+//! takes everything queued for the user, runs it in **one** transaction and commits once; writes
+//! that arrive meanwhile queue for the next round. Nothing is answered before its commit.
+//!
+//! If any write of a batch fails (a version conflict, a taken id, a lost connection), the batch
+//! is rolled back and each write is run again alone, so one write's failure is only its own.
+//! That is why operations are `Fn` (re-runnable) and own their inputs.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use sqlx::AnyConnection;
+use tokio::sync::oneshot;
+
+use crate::{StoreError, StoreResult};
+
+/// A boxed future, as `futures` names it (this crate does not otherwise need `futures`).
+pub(crate) type BoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The result of one operation, type-erased so one batch can hold different writes.
+pub(crate) type Output = Box<dyn Any + Send>;
+
+/// One write, run inside the batch's transaction.
+pub(crate) type Op =
+    Arc<dyn for<'t> Fn(&'t mut AnyConnection) -> BoxFuture<'t, StoreResult<Output>> + Send + Sync>;
+
+struct Pending {
+    op: Op,
+    reply: oneshot::Sender<StoreResult<Output>>,
+}
+
+/// Most writes one transaction takes; more wait for the next round (bounds lock hold time).
+const MAX_BATCH: usize = 64;
+
+/// Per-user queues; a user with a key present has a leader running.
+#[derive(Default)]
+pub(crate) struct Batcher {
+    queues: Mutex<HashMap<String, Vec<Pending>>>,
+}
+
+impl std::fmt::Debug for Batcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Batcher")
+    }
+}
+
+/// What the batcher needs from the store: a write transaction.
+pub(crate) trait Writer: Clone + Send + Sync + 'static {
+    fn begin(&self) -> BoxFuture<'_, StoreResult<sqlx::Transaction<'static, sqlx::Any>>>;
+    fn batcher(&self) -> &Batcher;
+}
+
+/// Make an [`Op`] from a closure (naming the higher-ranked signature helps inference).
+pub(crate) fn op<F>(f: F) -> Op
+where
+    F: for<'t> Fn(&'t mut AnyConnection) -> BoxFuture<'t, StoreResult<Output>>
+        + Send
+        + Sync
+        + 'static,
+{
+    Arc::new(f)
+}
+
+/// Run `op` for `user` in a group commit and return its typed result.
+pub(crate) async fn run<W: Writer, T: Send + 'static>(w: &W, user: &str, op: Op) -> StoreResult<T> {
+    let (reply, rx) = oneshot::channel();
+    let lead = {
+        let mut queues = lock(w.batcher());
+        match queues.get_mut(user) {
+            Some(q) => {
+                q.push(Pending { op, reply });
+                false
+            }
+            None => {
+                queues.insert(user.to_owned(), vec![Pending { op, reply }]);
+                true
+            }
+        }
+    };
+    if lead {
+        // A task of its own: the request that started it may be cancelled (client gone), but
+        // the writes queued behind it must still be run and answered.
+        let (w, user) = (w.clone(), user.to_owned());
+        tokio::spawn(async move { lead_rounds(&w, &user).await });
+    }
+    let out = rx
+        .await
+        .map_err(|_| StoreError::Unavailable("the write was interrupted; try again".into()))??;
+    out.downcast::<T>()
+        .map(|b| *b)
+        .map_err(|_| StoreError::Unavailable("internal error: unexpected write result".into()))
+}
+
+fn lock(b: &Batcher) -> std::sync::MutexGuard<'_, HashMap<String, Vec<Pending>>> {
+    // A panic while holding this lock cannot leave the map inconsistent (push/take only).
+    b.queues.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+async fn lead_rounds<W: Writer>(w: &W, user: &str) {
+    loop {
+        let batch: Vec<Pending> = {
+            let mut queues = lock(w.batcher());
+            let Some(q) = queues.get_mut(user) else {
+                return;
+            };
+            if q.is_empty() {
+                // Removing under the lock: a writer arriving now becomes the next leader.
+                queues.remove(user);
+                return;
+            }
+            let n = q.len().min(MAX_BATCH);
+            q.drain(..n).collect()
+        };
+        run_batch(w, batch).await;
+    }
+}
+
+async fn run_batch<W: Writer>(w: &W, batch: Vec<Pending>) {
+    if batch.len() > 1 {
+        match together(w, &batch).await {
+            Ok(results) => {
+                for (p, r) in batch.into_iter().zip(results) {
+                    let _ = p.reply.send(Ok(r));
+                }
+                return;
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, n = batch.len(), "batch failed; running its writes alone")
+            }
+        }
+    }
+    for p in batch {
+        let r = alone(w, &p.op).await;
+        let _ = p.reply.send(r);
+    }
+}
+
+async fn together<W: Writer>(w: &W, batch: &[Pending]) -> StoreResult<Vec<Output>> {
+    let mut tx = w.begin().await?;
+    let mut out = Vec::with_capacity(batch.len());
+    for p in batch {
+        out.push((p.op)(&mut tx).await?);
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+async fn alone<W: Writer>(w: &W, op: &Op) -> StoreResult<Output> {
+    let mut tx = w.begin().await?;
+    let out = op(&mut tx).await?;
+    tx.commit().await?;
+    Ok(out)
+}
