@@ -112,3 +112,75 @@ async fn sqlite_file_locked_by_another_process() {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(u.get("/heroes").await.body["pagination"]["total"], 2);
 }
+
+/// A tiny filesystem mounted over the media folder, unmounted on drop.
+struct TinyDisk(std::path::PathBuf);
+
+impl TinyDisk {
+    fn mount(dir: &std::path::Path) -> Self {
+        std::fs::create_dir_all(dir).unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=16k", "tmpfs"])
+            .arg(dir)
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        assert!(ok, "this test mounts a 16 KiB tmpfs (needs root, as on CI)");
+        TinyDisk(dir.to_owned())
+    }
+}
+
+impl Drop for TinyDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+#[tokio::test]
+async fn media_disk_full_fails_the_job_with_a_clear_message() {
+    let s = TestServer::start_with(DbKind::Sqlite, |c| c.job_retry_base_ms = 50).await;
+    let u = s.user().await;
+    let hid = u.hero("Full").await["id"].as_str().unwrap().to_owned();
+    let sid = u.story(&hid, "Too long to store").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let media_dir = s.state().config.data_dir.join("media");
+    let _disk = TinyDisk::mount(&media_dir);
+    let r = u.post(&format!("/stories/{sid}/audio"), json!({})).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let story = u.get(&format!("/stories/{sid}")).await;
+        if story.data()["audioGenerationStatus"] == "failed" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{}", story.body);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The job says why, in words an operator understands, after its retries.
+    let url = s.database_url();
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await
+        .unwrap();
+    let (status, attempts, error): (String, i64, Option<String>) = sqlx::query_as(
+        "SELECT status, attempts, last_error FROM jobs WHERE entity_id = $1 AND kind = 'audio'",
+    )
+    .bind(&sid)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(status, "failed");
+    assert_eq!(attempts, 3);
+    let error = error.unwrap();
+    assert!(error.contains("media storage is full"), "{error}");
+    // The API kept working throughout, and nothing half-written was left behind.
+    assert_eq!(u.get("/heroes").await.status, StatusCode::OK);
+    assert!(s.state().media.list_user(u.id).await.unwrap().is_empty());
+}

@@ -283,6 +283,48 @@ async fn openai_failures_are_reported_and_retried(kind: DbKind) {
     assert!(usage.data()["totals"]["failures"].as_i64().unwrap() >= 2);
 }
 
+async fn a_hanging_provider_times_out_and_the_job_fails(kind: DbKind) {
+    let fake = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/audio/speech"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
+        .mount(&fake)
+        .await;
+    let mut ai = openai(&fake, 1);
+    ai.openai.timeout = Duration::from_millis(500);
+    let s = TestServer::start_with(kind, move |c| {
+        c.ai = ai.clone();
+        c.job_retry_base_ms = 50;
+    })
+    .await;
+    let u = s.user().await;
+    let hid = u.hero("Hang").await["id"].as_str().unwrap().to_owned();
+    let sid = u.story(&hid, "Waiting").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let started = Instant::now();
+    u.post(&format!("/stories/{sid}/audio"), json!({})).await;
+    // While the provider hangs, the API answers at once.
+    for _ in 0..5 {
+        let t = Instant::now();
+        assert_eq!(u.get("/stories").await.status, StatusCode::OK);
+        assert!(t.elapsed() < Duration::from_millis(500));
+    }
+    wait_for(&u, &format!("/stories/{sid}"), |s| {
+        s["audioGenerationStatus"] == "failed"
+    })
+    .await;
+    // Three tries of 0.5 s each, not thirty seconds.
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(1500) && took < Duration::from_secs(15),
+        "{took:?}"
+    );
+    let calls = fake.received_requests().await.unwrap().len();
+    assert_eq!(calls, 3);
+}
+
 async fn media_in_an_s3_bucket(kind: DbKind) {
     let moto = MotoServer::start().await;
     let bucket = moto.bucket(&format!("media-{}", kind_name(kind))).await;
@@ -329,6 +371,7 @@ fn kind_name(kind: DbKind) -> &'static str {
 }
 
 db_tests!(
+    a_hanging_provider_times_out_and_the_job_fails,
     openai_end_to_end,
     openai_failures_are_reported_and_retried,
     media_in_an_s3_bucket,
