@@ -4,7 +4,8 @@
 //! The app talks to a [`Client`]: repositories read from and write to a local SQLite cache
 //! (writes are optimistic and queue a mutation in a durable outbox in the same transaction);
 //! the [`SyncEngine`] pushes the outbox and pulls the server's change feed, resolving conflicts
-//! by SYNC.md's per-entity rules; the [`ApiClient`] underneath retries what is worth retrying
+//! by SYNC.md's per-entity rules, in the background and whenever the server's live stream says
+//! another device wrote; the [`ApiClient`] underneath retries what is worth retrying
 //! and keeps the session fresh; the [`MediaCache`] keeps avatars, narration and pictures on
 //! disk for offline play. Wire types all come from `storyloom-domain`.
 //!
@@ -38,7 +39,9 @@ pub use error::{Error, Result, RetryKind};
 pub use media_cache::{MediaCache, MediaKind, MediaPolicy};
 pub use repo::{CustomEventRepository, HeroRepository, StoryRepository, SyncInfo};
 pub use session::{AuthManager, FileSessionStore, MemorySessionStore, Session, SessionStore};
-pub use sync::{EntityEvent, SyncConfig, SyncEngine, SyncReport, SyncState};
+pub use sync::{
+    EntityEvent, JobEvent, LiveStatus, LiveSync, SyncConfig, SyncEngine, SyncReport, SyncState,
+};
 
 /// Builds a [`Client`]. Config is code (as in matrix-rust-sdk): the app decides every path.
 pub struct ClientBuilder {

@@ -176,6 +176,9 @@ pub struct ApiClient {
 
 struct Inner {
     http: reqwest::Client,
+    /// Client of the live stream, built on first use: it must not have `http`'s whole-request
+    /// timeout (a stream is meant to stay open), only an idle timeout per read.
+    stream_http: std::sync::OnceLock<reqwest::Client>,
     base: String,
     retry: RetryConfig,
     session: SessionCell,
@@ -212,6 +215,7 @@ impl ApiClient {
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
+                stream_http: std::sync::OnceLock::new(),
                 base,
                 retry,
                 session,

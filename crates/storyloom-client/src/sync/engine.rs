@@ -12,18 +12,23 @@
 //!    one transaction; a 410 `RESYNC_REQUIRED` restarts from the beginning and afterwards
 //!    drops synced rows the server no longer has;
 //! 3. publish the state and the entity events.
+//!
+//! Triggers live elsewhere: [`SyncEngine::start_background`] (start, local writes, timer) and
+//! [`SyncEngine::start_live`] (the server's `changed` events).
 
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use storyloom_domain::{
-    Change, EntityKind, ErrorCode, Mutation, MutationOp, MutationStatus, PushRequest,
+    Change, EntityKind, ErrorCode, Mutation, MutationOp, MutationResult, MutationStatus,
+    PushRequest,
 };
 use tokio::sync::{Mutex, Notify, broadcast, watch};
 use uuid::Uuid;
 
 use super::apply::{apply_change, mark_applied, park};
+use super::live::LiveSync;
 use super::{EntityEvent, SyncState};
 use crate::api::ApiClient;
 use crate::db::dao::{self, ConflictKind, ConflictRecord, OutboxEntry};
@@ -132,10 +137,25 @@ impl SyncEngine {
     /// Push, pull, notify. Never runs twice at once: a second caller waits for the running
     /// sync and then syncs again.
     pub async fn sync_all(&self) -> Result<SyncReport> {
+        self.exclusive(false).await
+    }
+
+    /// Push the outbox without pulling: for moments when only getting local work to the
+    /// server matters (the app is going to the background) and a pull is not worth the time.
+    /// Shares `sync_all`'s one-at-a-time lock and state.
+    pub async fn push_outbox(&self) -> Result<SyncReport> {
+        self.exclusive(true).await
+    }
+
+    async fn exclusive(&self, push_only: bool) -> Result<SyncReport> {
         let _running = self.inner.running.lock().await;
         self.inner.state.send_replace(SyncState::Running);
         let mut report = SyncReport::default();
-        let result = self.run(&mut report).await;
+        let result = if push_only {
+            self.push(&mut report).await
+        } else {
+            self.run(&mut report).await
+        };
         let state = match &result {
             Ok(()) => SyncState::Idle,
             Err(e) if e.is_offline() => SyncState::Offline,
@@ -183,18 +203,18 @@ impl SyncEngine {
             let Some(last) = queued.last() else {
                 return Ok(());
             };
-            // One create/update/delete per entity per request: a later edit of the same entity
-            // is based on the version the earlier one produces, which is only known from its
-            // result. It goes in the next request, re-based (increments need no base).
-            let mut edited = HashSet::new();
+            // A create/update/delete goes only as the first mutation of its entity in a
+            // request: it is based on the version the earlier ones produce, which is only
+            // known from their results, so it goes in the next request, re-based. That holds
+            // for an earlier *increment* too (it bumps the version as well); increments
+            // themselves need no base and always go.
+            let mut touched = HashSet::new();
             let mut first_held: Option<i64> = None;
             let batch: Vec<OutboxEntry> = queued
                 .iter()
                 .filter(|e| {
-                    if e.op == MutationOp::Increment {
-                        return true;
-                    }
-                    if edited.insert((e.entity, e.id)) {
+                    let first = touched.insert((e.entity, e.id));
+                    if first || e.op == MutationOp::Increment {
                         true
                     } else {
                         first_held.get_or_insert(e.seq);
@@ -245,20 +265,7 @@ impl SyncEngine {
                         if dao::outbox_get(tx, entry.seq)?.is_none() {
                             continue;
                         }
-                        // A replay answers `duplicate` with the *original* result, which
-                        // may have been a refusal or a conflict: read it by its content.
-                        let status = match result.status {
-                            MutationStatus::Duplicate if result.error.is_some() => {
-                                MutationStatus::Rejected
-                            }
-                            MutationStatus::Duplicate
-                                if result.current.is_some() && result.version.is_none() =>
-                            {
-                                MutationStatus::Conflict
-                            }
-                            s => s,
-                        };
-                        match status {
+                        match replayed_status(&result) {
                             MutationStatus::Applied | MutationStatus::Duplicate => {
                                 mark_applied(tx, entry, result.version)?;
                                 counts.0 += 1;
@@ -551,6 +558,14 @@ impl SyncEngine {
         BackgroundSync { handle }
     }
 
+    /// Follow the server's live stream (`GET /sync/stream`) and sync whenever another device
+    /// (or the server's generation jobs) changed data this device has not pulled yet; see
+    /// [`super::live`]. Independent of [`Self::start_background`], which still covers the
+    /// timer and local writes. Stops when the handle is dropped.
+    pub fn start_live(&self) -> LiveSync {
+        super::live::spawn(self.clone(), self.inner.api.clone(), self.inner.db.clone())
+    }
+
     /// Wake the background sync (e.g. the network came back, or a `changed` event arrived).
     pub fn poke(&self) {
         self.inner.trigger.notify_one();
@@ -569,6 +584,20 @@ impl Drop for BackgroundSync {
     }
 }
 
+/// What a push result means. A replay answers `duplicate` with the *original* result, which
+/// may have been a refusal or a conflict, so a duplicate is read by its content. A remembered
+/// conflict carries `current` *and* an error (`VERSION_CONFLICT`) and a version (the current
+/// one): `current` must be checked first, or the conflict would be parked as a refusal and
+/// the user's edit wedged (found by the fault-injecting proxy test, which cuts conflict
+/// answers and makes the client replay them).
+pub(crate) fn replayed_status(result: &MutationResult) -> MutationStatus {
+    match result.status {
+        MutationStatus::Duplicate if result.current.is_some() => MutationStatus::Conflict,
+        MutationStatus::Duplicate if result.error.is_some() => MutationStatus::Rejected,
+        s => s,
+    }
+}
+
 /// A `conflict` push result: treat the server copy as a pulled change (the planner applies
 /// the entity's rule), then drop the refused mutation unless the plan kept it (a local delete
 /// re-based on the server version).
@@ -583,6 +612,18 @@ fn handle_conflict(
         .and_then(|c| c.get("version"))
         .and_then(serde_json::Value::as_i64)
         .unwrap_or_else(|| entry.base_version.unwrap_or(0) + 1);
+    // A server copy this device already has: the mutation left with a base older than what
+    // the device knew by the time the answer came (an increment of the same entity ahead of it
+    // in the request moved the version). Planning it would call it old news and the edit
+    // would be dropped unsent: re-base it on the known version and send it again instead.
+    let known = dao::get_row(tx, entry.entity, entry.id)?.map(|r| r.version);
+    if current.is_some()
+        && entry.op != MutationOp::Increment
+        && let Some(known) = known.filter(|k| version <= *k)
+    {
+        dao::outbox_set_base(tx, entry.seq, Some(known))?;
+        return Ok(());
+    }
     let change = Change {
         entity: entry.entity,
         id: entry.id,

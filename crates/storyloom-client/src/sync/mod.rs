@@ -2,10 +2,12 @@
 //!
 //! [`plan`] is the pure decision per incoming change; `apply` carries a decision out on the
 //! cache inside a transaction; [`engine`] is the I/O shell that talks to the server, keeps
-//! one sync at a time and tells observers what happened.
+//! one sync at a time and tells observers what happened; [`live`] follows the server's event
+//! stream and syncs when another device wrote.
 
 pub(crate) mod apply;
 pub mod engine;
+pub mod live;
 pub mod plan;
 
 use serde_json::Value;
@@ -13,6 +15,7 @@ use storyloom_domain::EntityKind;
 use uuid::Uuid;
 
 pub use engine::{BackgroundSync, SyncConfig, SyncEngine, SyncReport};
+pub use live::{JobEvent, LiveStatus, LiveSync};
 
 /// What the sync engine is doing, for a status line in the app.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -316,3 +316,134 @@ async fn a_replayed_refusal_is_still_a_refusal() {
         SyncStatus::Failed
     );
 }
+
+#[test]
+fn a_replayed_conflict_is_still_a_conflict() {
+    use storyloom_domain::{MutationResult, MutationStatus};
+
+    use super::engine::replayed_status;
+    // The shapes the server remembers (routes/sync.rs `result_of`), replayed as `duplicate`.
+    let replay = |v: Value| -> MutationStatus {
+        let mut r: MutationResult = serde_json::from_value(v).unwrap();
+        r.status = MutationStatus::Duplicate;
+        replayed_status(&r)
+    };
+    let id = uuid::Uuid::now_v7();
+    assert_eq!(
+        replay(json!({"mutationId": id, "status": "conflict", "version": 7,
+            "current": {"id": id, "version": 7, "title": "theirs"},
+            "error": {"code": "VERSION_CONFLICT", "message": "changed elsewhere"}})),
+        MutationStatus::Conflict
+    );
+    assert_eq!(
+        replay(json!({"mutationId": id, "status": "rejected",
+            "error": {"code": "VALIDATION_ERROR", "message": "bad"}})),
+        MutationStatus::Rejected
+    );
+    assert_eq!(
+        replay(json!({"mutationId": id, "status": "applied", "version": 3})),
+        MutationStatus::Duplicate,
+        "an applied one stays applied"
+    );
+}
+
+fn import(title: &str) -> storyloom_domain::StoryCreate {
+    storyloom_domain::StoryCreate {
+        id: None,
+        hero_id: uuid::Uuid::now_v7(),
+        event_type: Some(storyloom_domain::EventType::Bedtime),
+        custom_event_id: None,
+        language: storyloom_domain::Language::En,
+        generate_audio: false,
+        generate_illustrations: false,
+        voice: None,
+        title: Some(title.into()),
+        content: Some("Once.".into()),
+    }
+}
+
+#[tokio::test]
+async fn an_edit_behind_an_increment_of_the_same_story_waits_and_is_rebased() {
+    // The increment moves the story's version on the server, so an edit based on the version
+    // before it would be refused as a conflict (found by the fault-injecting proxy test).
+    let server = MockServer::start().await;
+    let seen = mount_push(&server).await;
+    mount_empty_changes(&server).await;
+    let c = client(&server, SyncConfig::default());
+    let s = c.stories().create(import("Old")).await.unwrap();
+    c.sync().sync_all().await.unwrap();
+    c.stories().play(s.id, 1).await.unwrap();
+    c.stories()
+        .update(
+            s.id,
+            storyloom_domain::StoryUpdate {
+                title: Some("New".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    seen.lock().unwrap().clear();
+    c.sync().sync_all().await.unwrap();
+    let batches = seen.lock().unwrap().clone();
+    let ops: Vec<Vec<&str>> = batches
+        .iter()
+        .map(|b| b.iter().map(|m| m["op"].as_str().unwrap()).collect())
+        .collect();
+    assert_eq!(ops, vec![vec!["increment"], vec!["update"]]);
+    assert_eq!(batches[1][0]["baseVersion"], 2, "on the increment's result");
+}
+
+#[tokio::test]
+async fn a_conflict_with_a_copy_already_known_resends_instead_of_dropping_the_edit() {
+    let server = MockServer::start().await;
+    let answers = Arc::new(Mutex::new(0));
+    let seen = Arc::new(Mutex::new(Vec::<Value>::new()));
+    let (n, log) = (answers.clone(), seen.clone());
+    Mock::given(method("POST"))
+        .and(path("/api/sync/push"))
+        .respond_with(move |req: &Request| {
+            let body: Value = serde_json::from_slice(&req.body).unwrap();
+            let m = body["mutations"][0].clone();
+            log.lock().unwrap().push(m.clone());
+            let mut n = n.lock().unwrap();
+            *n += 1;
+            let result = match (*n, m["op"].as_str().unwrap()) {
+                (1, _) => json!({"mutationId": m["mutationId"], "status": "applied", "version": 5}),
+                // The server answers with the very copy the device already has (version 5).
+                (2, _) => json!({"mutationId": m["mutationId"], "status": "conflict",
+                    "version": 5, "current": {"id": m["id"], "name": "A", "age": 5, "version": 5},
+                    "error": {"code": "VERSION_CONFLICT", "message": "changed elsewhere"}}),
+                _ => json!({"mutationId": m["mutationId"], "status": "applied", "version": 6}),
+            };
+            envelope(json!({ "results": [result] }))
+        })
+        .mount(&server)
+        .await;
+    mount_empty_changes(&server).await;
+    let c = client(&server, SyncConfig::default());
+    let h = c.heroes().create(hero("A")).await.unwrap();
+    c.sync().sync_all().await.unwrap();
+    c.heroes()
+        .update(
+            h.id,
+            storyloom_domain::HeroUpdate {
+                age: Some(9),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    c.sync().sync_all().await.unwrap();
+    let sent = seen.lock().unwrap().clone();
+    assert_eq!(
+        sent.len(),
+        3,
+        "create, refused update, re-sent update: {sent:?}"
+    );
+    assert_eq!(sent[2]["op"], "update");
+    assert_eq!(sent[2]["fields"]["age"], 9, "the edit was not dropped");
+    assert_eq!(sent[2]["baseVersion"], 5);
+    assert!(c.sync().outbox().await.unwrap().is_empty());
+    assert_eq!(c.heroes().get(h.id).await.unwrap().unwrap().age, 9);
+}
