@@ -11,6 +11,12 @@
 //! If any write of a batch fails (a version conflict, a taken id, a lost connection), the batch
 //! is rolled back and each write is run again alone, so one write's failure is only its own.
 //! That is why operations are `Fn` (re-runnable) and own their inputs.
+//!
+//! Within a batch, a run of hero creates can go to the database as **one** statement
+//! ([`Writer::insert_heroes`]) instead of one round trip each: on PostgreSQL the round trips,
+//! not the work, are what a batch of creates spends its time on. Anything but a clean insert of
+//! every row (a retried create, a taken id) fails the batch into the one-by-one path above,
+//! which gives each write its exact answer.
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -31,8 +37,19 @@ pub(crate) type Output = Box<dyn Any + Send>;
 pub(crate) type Op =
     Arc<dyn for<'t> Fn(&'t mut AnyConnection) -> BoxFuture<'t, StoreResult<Output>> + Send + Sync>;
 
+/// A hero create as data, so the leader can fuse several into one statement.
+#[derive(Clone)]
+pub(crate) struct HeroInsert {
+    pub user: String,
+    pub id: String,
+    pub body: Arc<storyloom_domain::HeroCreate>,
+    pub now: i64,
+}
+
 struct Pending {
     op: Op,
+    /// Set when `op` is a hero create that may be fused with its neighbours.
+    bulk: Option<HeroInsert>,
     reply: oneshot::Sender<StoreResult<Output>>,
 }
 
@@ -55,6 +72,15 @@ impl std::fmt::Debug for Batcher {
 pub(crate) trait Writer: Clone + Send + Sync + 'static {
     fn begin(&self) -> BoxFuture<'_, StoreResult<sqlx::Transaction<'static, sqlx::Any>>>;
     fn batcher(&self) -> &Batcher;
+    /// Whether [`Self::insert_heroes`] runs as one statement (else the batch runs op by op).
+    fn bulk(&self) -> bool;
+    /// Insert all `items` in one statement and return their results in order, or fail if
+    /// any row was not inserted as new.
+    fn insert_heroes<'t>(
+        &'t self,
+        c: &'t mut AnyConnection,
+        items: Vec<HeroInsert>,
+    ) -> BoxFuture<'t, StoreResult<Vec<Output>>>;
 }
 
 /// Make an [`Op`] from a closure (naming the higher-ranked signature helps inference).
@@ -70,16 +96,35 @@ where
 
 /// Run `op` for `user` in a group commit and return its typed result.
 pub(crate) async fn run<W: Writer, T: Send + 'static>(w: &W, user: &str, op: Op) -> StoreResult<T> {
+    submit(w, user, op, None).await
+}
+
+/// [`run`] for a hero create, which the leader may fuse with others of its batch.
+pub(crate) async fn run_hero_insert<W: Writer, T: Send + 'static>(
+    w: &W,
+    op: Op,
+    insert: HeroInsert,
+) -> StoreResult<T> {
+    let user = insert.user.clone();
+    submit(w, &user, op, Some(insert)).await
+}
+
+async fn submit<W: Writer, T: Send + 'static>(
+    w: &W,
+    user: &str,
+    op: Op,
+    bulk: Option<HeroInsert>,
+) -> StoreResult<T> {
     let (reply, rx) = oneshot::channel();
     let lead = {
         let mut queues = lock(w.batcher());
         match queues.get_mut(user) {
             Some(q) => {
-                q.push(Pending { op, reply });
+                q.push(Pending { op, bulk, reply });
                 false
             }
             None => {
-                queues.insert(user.to_owned(), vec![Pending { op, reply }]);
+                queues.insert(user.to_owned(), vec![Pending { op, bulk, reply }]);
                 true
             }
         }
@@ -145,8 +190,24 @@ async fn run_batch<W: Writer>(w: &W, batch: Vec<Pending>) {
 async fn together<W: Writer>(w: &W, batch: &[Pending]) -> StoreResult<Vec<Output>> {
     let mut tx = w.begin().await?;
     let mut out = Vec::with_capacity(batch.len());
-    for p in batch {
-        out.push((p.op)(&mut tx).await?);
+    let mut i = 0;
+    while i < batch.len() {
+        let run = if w.bulk() {
+            batch[i..].iter().take_while(|p| p.bulk.is_some()).count()
+        } else {
+            0
+        };
+        if run >= 2 {
+            let items = batch[i..i + run]
+                .iter()
+                .filter_map(|p| p.bulk.clone())
+                .collect();
+            out.extend(w.insert_heroes(&mut tx, items).await?);
+            i += run;
+        } else {
+            out.push((batch[i].op)(&mut tx).await?);
+            i += 1;
+        }
     }
     tx.commit().await?;
     Ok(out)

@@ -49,6 +49,19 @@ impl crate::batch::Writer for SqlStore {
     fn batcher(&self) -> &crate::batch::Batcher {
         &self.batcher
     }
+
+    fn bulk(&self) -> bool {
+        // SQLite runs in-process: a statement per row costs no round trip.
+        self.backend == Backend::Postgres
+    }
+
+    fn insert_heroes<'t>(
+        &'t self,
+        c: &'t mut AnyConnection,
+        items: Vec<crate::batch::HeroInsert>,
+    ) -> crate::batch::BoxFuture<'t, StoreResult<Vec<crate::batch::Output>>> {
+        Box::pin(insert_heroes_pg(c, items))
+    }
 }
 
 fn sqlite_pool(max: u32) -> AnyPoolOptions {
@@ -379,6 +392,78 @@ async fn insert_hero(
         Some(existing) if b.same_content(&existing) => Ok(Created::Existing(existing)),
         _ => Err(StoreError::IdConflict),
     }
+}
+
+/// Several hero creates of one user in one PostgreSQL statement: take the versions, insert
+/// every row unless its id is taken or tombstoned, read them back. The rows travel as one JSON
+/// array (the `Any` driver binds no arrays). Fails unless every row went in new, so the batch
+/// falls back to [`insert_hero`] per write, which tells a retried create from a conflict.
+async fn insert_heroes_pg(
+    c: &mut AnyConnection,
+    items: Vec<crate::batch::HeroInsert>,
+) -> StoreResult<Vec<crate::batch::Output>> {
+    let Some(user) = items.first().map(|h| h.user.clone()) else {
+        return Ok(Vec::new());
+    };
+    if items.iter().any(|h| h.user != user) {
+        return Err(StoreError::Unavailable(
+            "internal error: a write batch mixed users".into(),
+        ));
+    }
+    let rows: Vec<serde_json::Value> = items
+        .iter()
+        .enumerate()
+        .map(|(n, h)| {
+            serde_json::json!({
+                "ord": n,
+                "id": h.id,
+                "name": h.body.name,
+                "age": h.body.age,
+                "traits": to_json(&h.body.traits),
+                "special_ability": h.body.special_ability,
+                "appearance": h.body.appearance,
+                "hair_color": h.body.hair_color,
+                "eye_color": h.body.eye_color,
+                "skin_tone": h.body.skin_tone,
+                "now": h.now,
+            })
+        })
+        .collect();
+    let n = i64::try_from(items.len()).unwrap_or(i64::MAX);
+    let inserted: Vec<HeroRow> = sqlx::query_as(&format!(
+        "WITH seq AS (UPDATE users SET change_seq = change_seq + $2 WHERE id = $1 \
+                      RETURNING change_seq - $2 + 1 AS first) \
+         INSERT INTO heroes (id, user_id, name, age, traits, special_ability, appearance, \
+             hair_color, eye_color, skin_tone, avatar_status, version, created_at, updated_at) \
+         SELECT t.id, $1, t.name, t.age, t.traits, t.special_ability, t.appearance, t.hair_color, \
+             t.eye_color, t.skin_tone, 'none', seq.first + t.ord, t.now, t.now \
+         FROM seq, jsonb_to_recordset($3::jsonb) AS t(ord bigint, id text, name text, age bigint, \
+             traits text, special_ability text, appearance text, hair_color text, eye_color text, \
+             skin_tone text, now bigint) \
+         WHERE NOT EXISTS (SELECT 1 FROM tombstones WHERE entity = 'hero' AND id = t.id) \
+         ON CONFLICT (id) DO NOTHING RETURNING {HERO_COLS}"
+    ))
+    .bind(&user)
+    .bind(n)
+    .bind(serde_json::Value::Array(rows).to_string())
+    .fetch_all(&mut *c)
+    .await?;
+    if inserted.len() != items.len() {
+        return Err(StoreError::IdConflict);
+    }
+    let mut by_id: std::collections::HashMap<String, Hero> = inserted
+        .into_iter()
+        .map(|r| Hero::try_from(r).map(|h| (h.id.to_string(), h)))
+        .collect::<StoreResult<_>>()?;
+    items
+        .iter()
+        .map(|h| {
+            by_id
+                .remove(&h.id)
+                .map(|hero| Box::new(Created::New(hero)) as crate::batch::Output)
+                .ok_or(StoreError::IdConflict)
+        })
+        .collect()
 }
 
 /// The body of [`SqlStore::update_hero`], run inside a (possibly shared) transaction.
@@ -728,17 +813,22 @@ impl Store for SqlStore {
         b: &HeroCreate,
         now: i64,
     ) -> StoreResult<Created<Hero>> {
-        let (u, i, b) = (ids(user), ids(id), std::sync::Arc::new(b.clone()));
-        let owner = u.clone();
+        let insert = batch::HeroInsert {
+            user: ids(user),
+            id: ids(id),
+            body: std::sync::Arc::new(b.clone()),
+            now,
+        };
+        let h = insert.clone();
         let op = batch::op(move |c| {
-            let (u, i, b) = (owner.clone(), i.clone(), b.clone());
+            let h = h.clone();
             Box::pin(async move {
-                insert_hero(c, &u, &i, &b, now)
+                insert_hero(c, &h.user, &h.id, &h.body, h.now)
                     .await
                     .map(|v| Box::new(v) as batch::Output)
             })
         });
-        batch::run(self, &u, op).await
+        batch::run_hero_insert(self, op, insert).await
     }
 
     async fn update_hero(

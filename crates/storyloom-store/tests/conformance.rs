@@ -773,8 +773,107 @@ async fn concurrent_writes_of_one_user(kind: DbKind) {
     );
 }
 
+/// A burst of hero creates of one user (what the fused multi-row insert serves): fresh ids go
+/// in with every field intact and contiguous versions; a retried create in the same burst
+/// answers the existing hero, a deleted id is refused; nothing else is written.
+async fn burst_of_hero_creates(kind: DbKind) {
+    let db = TestDb::new(kind).await;
+    let s = std::sync::Arc::new(db.store().await);
+    let u = user(&*s, "burst@example.com").await;
+    let kept = s
+        .create_hero(u, new_id(), &hero_body("Kept"), 1)
+        .await
+        .unwrap()
+        .into_inner();
+    let gone = s
+        .create_hero(u, new_id(), &hero_body("Gone"), 1)
+        .await
+        .unwrap()
+        .into_inner();
+    s.delete_hero(u, gone.id, None, 1).await.unwrap();
+    let start = s.changes(u, 0, 1000).await.unwrap().changes.len();
+    let full = |n: usize| HeroCreate {
+        id: None,
+        name: format!("Zoë «{n}» 🦄"),
+        age: 3 + (n as i64 % 8),
+        traits: vec![HeroTrait::Brave, HeroTrait::Curious],
+        special_ability: n.is_multiple_of(2).then(|| format!("talks to owls, \"quietly\" #{n}")),
+        appearance: Some("freckles\nand a red cape".into()),
+        hair_color: n.is_multiple_of(3).then(|| "auburn".into()),
+        eye_color: Some("green".into()),
+        skin_tone: None,
+    };
+    // First a clean burst (every create new), then one with a retry and a deleted id in it.
+    let mut tasks = Vec::new();
+    for n in 0..128 {
+        let s = s.clone();
+        let (kept, gone) = (kept.clone(), gone.id);
+        tasks.push(tokio::spawn(async move {
+            if n >= 64 {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            let r = match if n < 64 { 2 } else { n % 16 } {
+                0 => s.create_hero(u, kept.id, &hero_body("Kept"), 2).await,
+                1 => s.create_hero(u, gone, &hero_body("Gone"), 2).await,
+                _ => s.create_hero(u, new_id(), &full(n), 2).await,
+            };
+            (n, r)
+        }));
+    }
+    let mut versions = Vec::new();
+    for t in tasks {
+        match t.await.unwrap() {
+            (n, Ok(Created::Existing(h))) => {
+                assert!(n >= 64 && n % 16 == 0);
+                assert_eq!(h, kept);
+            }
+            (n, Ok(Created::New(h))) => {
+                assert!(
+                    n < 64 || n % 16 > 1,
+                    "write {n} should not have created a hero"
+                );
+                let body = full(n);
+                assert_eq!(
+                    (&h.name, h.age, &h.traits, &h.special_ability, &h.appearance),
+                    (
+                        &body.name,
+                        body.age,
+                        &body.traits,
+                        &body.special_ability,
+                        &body.appearance
+                    )
+                );
+                assert_eq!(
+                    (&h.hair_color, &h.eye_color, &h.skin_tone),
+                    (&body.hair_color, &body.eye_color, &None)
+                );
+                let stored = s.get_hero(u, h.id).await.unwrap();
+                assert_eq!(stored, h);
+                versions.push(h.version);
+            }
+            (n, Err(StoreError::IdConflict)) => assert!(n >= 64 && n % 16 == 1),
+            (n, Err(e)) => panic!("write {n}: {e}"),
+        }
+    }
+    assert_eq!(versions.len(), 64 + 56);
+    versions.sort();
+    let first = versions[0];
+    assert_eq!(
+        versions,
+        (first..first + 120).collect::<Vec<_>>(),
+        "contiguous, unique"
+    );
+    let feed = s.changes(u, 0, 1000).await.unwrap();
+    assert_eq!(
+        feed.changes.len(),
+        start + 120,
+        "one change per new hero, none for the rest"
+    );
+}
+
 db_tests!(
     concurrent_writes_of_one_user,
+    burst_of_hero_creates,
     generation_state_is_versioned,
     usage_quota_is_atomic,
     jobs_claim_lease_retry,
