@@ -797,7 +797,9 @@ async fn burst_of_hero_creates(kind: DbKind) {
         name: format!("Zoë «{n}» 🦄"),
         age: 3 + (n as i64 % 8),
         traits: vec![HeroTrait::Brave, HeroTrait::Curious],
-        special_ability: n.is_multiple_of(2).then(|| format!("talks to owls, \"quietly\" #{n}")),
+        special_ability: n
+            .is_multiple_of(2)
+            .then(|| format!("talks to owls, \"quietly\" #{n}")),
         appearance: Some("freckles\nand a red cape".into()),
         hair_color: n.is_multiple_of(3).then(|| "auburn".into()),
         eye_color: Some("green".into()),
