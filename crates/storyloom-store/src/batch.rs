@@ -72,8 +72,6 @@ impl std::fmt::Debug for Batcher {
 pub(crate) trait Writer: Clone + Send + Sync + 'static {
     fn begin(&self) -> BoxFuture<'_, StoreResult<sqlx::Transaction<'static, sqlx::Any>>>;
     fn batcher(&self) -> &Batcher;
-    /// Whether [`Self::insert_heroes`] runs as one statement (else the batch runs op by op).
-    fn bulk(&self) -> bool;
     /// Insert all `items` in one statement and return their results in order, or fail if
     /// any row was not inserted as new.
     fn insert_heroes<'t>(
@@ -192,11 +190,7 @@ async fn together<W: Writer>(w: &W, batch: &[Pending]) -> StoreResult<Vec<Output
     let mut out = Vec::with_capacity(batch.len());
     let mut i = 0;
     while i < batch.len() {
-        let run = if w.bulk() {
-            batch[i..].iter().take_while(|p| p.bulk.is_some()).count()
-        } else {
-            0
-        };
+        let run = batch[i..].iter().take_while(|p| p.bulk.is_some()).count();
         if run >= 2 {
             let items = batch[i..i + run]
                 .iter()

@@ -50,17 +50,12 @@ impl crate::batch::Writer for SqlStore {
         &self.batcher
     }
 
-    fn bulk(&self) -> bool {
-        // SQLite runs in-process: a statement per row costs no round trip.
-        self.backend == Backend::Postgres
-    }
-
     fn insert_heroes<'t>(
         &'t self,
         c: &'t mut AnyConnection,
         items: Vec<crate::batch::HeroInsert>,
     ) -> crate::batch::BoxFuture<'t, StoreResult<Vec<crate::batch::Output>>> {
-        Box::pin(insert_heroes_pg(c, items))
+        Box::pin(insert_heroes_bulk(self.backend, c, items))
     }
 }
 
@@ -394,11 +389,13 @@ async fn insert_hero(
     }
 }
 
-/// Several hero creates of one user in one PostgreSQL statement: take the versions, insert
-/// every row unless its id is taken or tombstoned, read them back. The rows travel as one JSON
-/// array (the `Any` driver binds no arrays). Fails unless every row went in new, so the batch
-/// falls back to [`insert_hero`] per write, which tells a retried create from a conflict.
-async fn insert_heroes_pg(
+/// Several hero creates of one user at once (one statement on PostgreSQL, two on SQLite):
+/// take the versions, insert every row unless its id is taken or tombstoned, read them back.
+/// The rows travel as one JSON array (the `Any` driver binds no arrays). Fails unless every
+/// row went in new, so the batch falls back to [`insert_hero`] per write, which tells a
+/// retried create from a conflict.
+async fn insert_heroes_bulk(
+    backend: Backend,
     c: &mut AnyConnection,
     items: Vec<crate::batch::HeroInsert>,
 ) -> StoreResult<Vec<crate::batch::Output>> {
@@ -430,24 +427,55 @@ async fn insert_heroes_pg(
         })
         .collect();
     let n = i64::try_from(items.len()).unwrap_or(i64::MAX);
-    let inserted: Vec<HeroRow> = sqlx::query_as(&format!(
-        "WITH seq AS (UPDATE users SET change_seq = change_seq + $2 WHERE id = $1 \
-                      RETURNING change_seq - $2 + 1 AS first) \
-         INSERT INTO heroes (id, user_id, name, age, traits, special_ability, appearance, \
-             hair_color, eye_color, skin_tone, avatar_status, version, created_at, updated_at) \
-         SELECT t.id, $1, t.name, t.age, t.traits, t.special_ability, t.appearance, t.hair_color, \
-             t.eye_color, t.skin_tone, 'none', seq.first + t.ord, t.now, t.now \
-         FROM seq, jsonb_to_recordset($3::jsonb) AS t(ord bigint, id text, name text, age bigint, \
-             traits text, special_ability text, appearance text, hair_color text, eye_color text, \
-             skin_tone text, now bigint) \
-         WHERE NOT EXISTS (SELECT 1 FROM tombstones WHERE entity = 'hero' AND id = t.id) \
-         ON CONFLICT (id) DO NOTHING RETURNING {HERO_COLS}"
-    ))
-    .bind(&user)
-    .bind(n)
-    .bind(serde_json::Value::Array(rows).to_string())
-    .fetch_all(&mut *c)
-    .await?;
+    let rows = serde_json::Value::Array(rows).to_string();
+    let inserted: Vec<HeroRow> = match backend {
+        Backend::Postgres => {
+            sqlx::query_as(&format!(
+                "WITH seq AS (UPDATE users SET change_seq = change_seq + $2 WHERE id = $1 \
+                              RETURNING change_seq - $2 + 1 AS first) \
+                 INSERT INTO heroes (id, user_id, name, age, traits, special_ability, appearance, \
+                     hair_color, eye_color, skin_tone, avatar_status, version, created_at, updated_at) \
+                 SELECT t.id, $1, t.name, t.age, t.traits, t.special_ability, t.appearance, \
+                     t.hair_color, t.eye_color, t.skin_tone, 'none', seq.first + t.ord, t.now, t.now \
+                 FROM seq, jsonb_to_recordset($3::jsonb) AS t(ord bigint, id text, name text, \
+                     age bigint, traits text, special_ability text, appearance text, \
+                     hair_color text, eye_color text, skin_tone text, now bigint) \
+                 WHERE NOT EXISTS (SELECT 1 FROM tombstones WHERE entity = 'hero' AND id = t.id) \
+                 ON CONFLICT (id) DO NOTHING RETURNING {HERO_COLS}"
+            ))
+            .bind(&user)
+            .bind(n)
+            .bind(rows)
+            .fetch_all(&mut *c)
+            .await?
+        }
+        // SQLite has no data-modifying CTEs: the versions first, then the rows. Every
+        // statement is a hop to the connection's thread, so two per batch instead of two per
+        // write is what matters here.
+        Backend::Sqlite => {
+            let first = take_seq(&mut *c, &user, n).await?;
+            sqlx::query_as(&format!(
+                "INSERT INTO heroes (id, user_id, name, age, traits, special_ability, appearance, \
+                     hair_color, eye_color, skin_tone, avatar_status, version, created_at, updated_at) \
+                 SELECT json_extract(j.value, '$.id'), $1, json_extract(j.value, '$.name'), \
+                     json_extract(j.value, '$.age'), json_extract(j.value, '$.traits'), \
+                     json_extract(j.value, '$.special_ability'), json_extract(j.value, '$.appearance'), \
+                     json_extract(j.value, '$.hair_color'), json_extract(j.value, '$.eye_color'), \
+                     json_extract(j.value, '$.skin_tone'), 'none', \
+                     $2 + json_extract(j.value, '$.ord'), json_extract(j.value, '$.now'), \
+                     json_extract(j.value, '$.now') \
+                 FROM json_each($3) AS j \
+                 WHERE NOT EXISTS (SELECT 1 FROM tombstones \
+                     WHERE entity = 'hero' AND id = json_extract(j.value, '$.id')) \
+                 ON CONFLICT (id) DO NOTHING RETURNING {HERO_COLS}"
+            ))
+            .bind(&user)
+            .bind(first)
+            .bind(rows)
+            .fetch_all(&mut *c)
+            .await?
+        }
+    };
     if inserted.len() != items.len() {
         return Err(StoreError::IdConflict);
     }
