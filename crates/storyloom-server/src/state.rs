@@ -9,9 +9,21 @@ use tokio::sync::Notify;
 
 use crate::{config::Config, events_hub::Hub, limits::SlidingWindow};
 
-/// Everything handlers share. Cheap to clone.
+/// Everything handlers share, behind one `Arc`: axum clones the state for every middleware
+/// and extractor of every request, and one reference count is much cheaper than the dozens
+/// the fields hold (they showed in the request profile, contended between cores).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The fields of [`AppState`].
+pub struct Shared {
     /// Persistence.
     pub store: Arc<dyn Store>,
     /// Settings.
@@ -38,7 +50,7 @@ impl AppState {
             config.signin_failures_per_15min,
             Duration::from_secs(15 * 60),
         );
-        Self {
+        Self(Arc::new(Shared {
             hub: Hub::new(store.clone()),
             store,
             config: Arc::new(config),
@@ -47,6 +59,6 @@ impl AppState {
             ai,
             media,
             jobs_ready: Arc::new(Notify::new()),
-        }
+        }))
     }
 }
