@@ -389,7 +389,7 @@ async fn insert_hero(
     }
 }
 
-/// Several hero creates of one user at once (one statement on PostgreSQL, two on SQLite):
+/// Several hero creates of one user at once (one query on either backend):
 /// take the versions, insert every row unless its id is taken or tombstoned, read them back.
 /// The rows travel as one JSON array (the `Any` driver binds no arrays). Fails unless every
 /// row went in new, so the batch falls back to [`insert_hero`] per write, which tells a
@@ -449,28 +449,29 @@ async fn insert_heroes_bulk(
             .fetch_all(&mut *c)
             .await?
         }
-        // SQLite has no data-modifying CTEs: the versions first, then the rows. Every
-        // statement is a hop to the connection's thread, so two per batch instead of two per
-        // write is what matters here.
+        // SQLite has no data-modifying CTEs: the versions first, then the rows, sent as one
+        // multi-statement query. Every query is a hop to the connection's thread (and a
+        // context switch each way), so one per batch instead of two per write is what
+        // matters here. A missing user leaves `version` NULL, which fails the batch.
         Backend::Sqlite => {
-            let first = take_seq(&mut *c, &user, n).await?;
             sqlx::query_as(&format!(
-                "INSERT INTO heroes (id, user_id, name, age, traits, special_ability, appearance, \
+                "UPDATE users SET change_seq = change_seq + $2 WHERE id = $1; \
+                 INSERT INTO heroes (id, user_id, name, age, traits, special_ability, appearance, \
                      hair_color, eye_color, skin_tone, avatar_status, version, created_at, updated_at) \
                  SELECT json_extract(j.value, '$.id'), $1, json_extract(j.value, '$.name'), \
                      json_extract(j.value, '$.age'), json_extract(j.value, '$.traits'), \
                      json_extract(j.value, '$.special_ability'), json_extract(j.value, '$.appearance'), \
                      json_extract(j.value, '$.hair_color'), json_extract(j.value, '$.eye_color'), \
                      json_extract(j.value, '$.skin_tone'), 'none', \
-                     $2 + json_extract(j.value, '$.ord'), json_extract(j.value, '$.now'), \
-                     json_extract(j.value, '$.now') \
+                     (SELECT change_seq FROM users WHERE id = $1) - $2 + 1 + json_extract(j.value, '$.ord'), \
+                     json_extract(j.value, '$.now'), json_extract(j.value, '$.now') \
                  FROM json_each($3) AS j \
                  WHERE NOT EXISTS (SELECT 1 FROM tombstones \
                      WHERE entity = 'hero' AND id = json_extract(j.value, '$.id')) \
                  ON CONFLICT (id) DO NOTHING RETURNING {HERO_COLS}"
             ))
             .bind(&user)
-            .bind(first)
+            .bind(n)
             .bind(rows)
             .fetch_all(&mut *c)
             .await?
