@@ -24,6 +24,10 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 DURATION = int(os.environ.get("BENCH_SECONDS", "10"))
 WARMUP = int(os.environ.get("BENCH_WARMUP_SECONDS", "2"))
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
+# For iterating on one figure: BENCH_BACKENDS=postgres BENCH_ONLY=POST runs the limit endpoint
+# (always, every figure is a fraction of it) and the scenarios whose label contains "POST".
+BACKENDS = os.environ.get("BENCH_BACKENDS", "sqlite,postgres").split(",")
+ONLY = [o for o in os.environ.get("BENCH_ONLY", "").split(",") if o]
 PG_ADMIN = os.environ.get("STORYLOOM_TEST_PG", "postgres://postgres@127.0.0.1:5432/test")
 
 
@@ -132,25 +136,33 @@ def run_backend(name, db_url, port):
             ("PATCH /api/heroes/{id}", base + f"/heroes/{hid}", lua('{"age": 7}', "PATCH"), None),
         ]
         results = {}
+        if ONLY:
+            scenarios = [s for s in scenarios if s[0].startswith("limit") or any(o in s[0] for o in ONLY)]
         for label, url, script, _ in scenarios:
             tok = None if label.startswith("limit") else token
             wrk(url, tok, script, seconds=WARMUP)
             results[label] = wrk(url, tok, script)
         # "with 100 changes": a cursor 100 versions behind the latest.
+        if ONLY and not any(o in "GET /api/sync/changes (100 changes)" for o in ONLY):
+            return finish(name, proc, idle_rss, results)
         latest = int(req("GET", base + f"/sync/changes?since={cursor_all}&limit=1000", None, token)["data"]["cursor"])
         since = max(0, latest - 100)
         url = base + f"/sync/changes?since={since}"
         wrk(url, token, seconds=WARMUP)
         results["GET /api/sync/changes (100 changes)"] = wrk(url, token)
-        peak_rss = rss_kb(proc.pid, "VmHWM")
-        limit = results["limit (no auth, no db)"]["rps"]
-        for r in results.values():
-            r["fraction_of_limit"] = round(r["rps"] / limit, 3) if limit else None
-        return {"backend": name, "idle_rss_kb": idle_rss, "peak_rss_kb": peak_rss, "scenarios": results}
+        return finish(name, proc, idle_rss, results)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def finish(name, proc, idle_rss, results):
+    peak_rss = rss_kb(proc.pid, "VmHWM")
+    limit = results["limit (no auth, no db)"]["rps"]
+    for r in results.values():
+        r["fraction_of_limit"] = round(r["rps"] / limit, 3) if limit else None
+    return {"backend": name, "idle_rss_kb": idle_rss, "peak_rss_kb": peak_rss, "scenarios": results}
 
 
 def pg_database():
@@ -162,12 +174,14 @@ def pg_database():
 
 def main():
     out = {"connections": CONNECTIONS, "seconds": DURATION, "threads": THREADS, "backends": []}
-    out["backends"].append(run_backend("sqlite", None, 18181))
-    name, url = pg_database()
-    try:
-        out["backends"].append(run_backend("postgres", url, 18182))
-    finally:
-        subprocess.run(["psql", PG_ADMIN, "-qc", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False)
+    if "sqlite" in BACKENDS:
+        out["backends"].append(run_backend("sqlite", None, 18181))
+    if "postgres" in BACKENDS:
+        name, url = pg_database()
+        try:
+            out["backends"].append(run_backend("postgres", url, 18182))
+        finally:
+            subprocess.run(["psql", PG_ADMIN, "-qc", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False)
     for b in out["backends"]:
         print(f"\n== server load, {b['backend']} ({CONNECTIONS} connections, {DURATION}s, wrk)")
         print(f"{'endpoint':40} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'of limit':>9} {'non-2xx':>8}")

@@ -187,9 +187,16 @@ impl Hub {
 /// `NOTIFY` payloads must stay under 8000 bytes.
 const MAX_PAYLOAD: usize = 7000;
 
+/// Least time between two `NOTIFY`s of one process. The first event after a quiet spell goes
+/// out at once; under a stream of writes the events of the next 10 ms wait and go as one,
+/// which caps this process at 100 notifying transactions a second instead of one per write
+/// round (each is a round trip, a transaction, and a turn on PostgreSQL's notify lock).
+const NOTIFY_GAP: std::time::Duration = std::time::Duration::from_millis(10);
+
 /// The PostgreSQL sender task of [`Hub::publish`].
 async fn send_notifications(hub: Hub, mut rx: mpsc::UnboundedReceiver<UserEvent>) {
     while let Some(first) = rx.recv().await {
+        let started = tokio::time::Instant::now();
         let mut pending = vec![first];
         while let Ok(ev) = rx.try_recv() {
             pending.push(ev);
@@ -200,6 +207,7 @@ async fn send_notifications(hub: Hub, mut rx: mpsc::UnboundedReceiver<UserEvent>
                 chunk.1.into_iter().for_each(|ev| hub.deliver(ev));
             }
         }
+        tokio::time::sleep_until(started + NOTIFY_GAP).await;
     }
 }
 

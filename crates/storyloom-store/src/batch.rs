@@ -16,13 +16,17 @@
 //! ([`Writer::insert_heroes`]) instead of one round trip each: on PostgreSQL the round trips,
 //! not the work, are what a batch of creates spends its time on. Anything but a clean insert of
 //! every row (a retried create, a taken id) fails the batch into the one-by-one path above,
-//! which gives each write its exact answer.
+//! which gives each write its exact answer. On PostgreSQL that statement is all-or-nothing by
+//! itself, so a batch made only of creates runs it without a transaction around it.
 
 use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use sqlx::AnyConnection;
+use std::time::{Duration, Instant};
+
+use sqlx::pool::PoolConnection;
+use sqlx::{AnyConnection, Connection};
 use tokio::sync::oneshot;
 
 use crate::{StoreError, StoreResult};
@@ -70,7 +74,8 @@ impl std::fmt::Debug for Batcher {
 
 /// What the batcher needs from the store: a write transaction.
 pub(crate) trait Writer: Clone + Send + Sync + 'static {
-    fn begin(&self) -> BoxFuture<'_, StoreResult<sqlx::Transaction<'static, sqlx::Any>>>;
+    /// A connection of the write pool, for the leader to run its rounds on.
+    fn acquire(&self) -> BoxFuture<'_, StoreResult<PoolConnection<sqlx::Any>>>;
     fn batcher(&self) -> &Batcher;
     /// Insert all `items` in one statement and return their results in order, or fail if
     /// any row was not inserted as new.
@@ -79,6 +84,9 @@ pub(crate) trait Writer: Clone + Send + Sync + 'static {
         c: &'t mut AnyConnection,
         items: Vec<HeroInsert>,
     ) -> BoxFuture<'t, StoreResult<Vec<Output>>>;
+    /// Whether [`Writer::insert_heroes`] is one atomic statement (PostgreSQL), so a batch of
+    /// creates alone needs no transaction around it (SQLite sends two statements).
+    fn atomic_insert(&self) -> bool;
 }
 
 /// Make an [`Op`] from a closure (naming the higher-ranked signature helps inference).
@@ -146,7 +154,42 @@ fn lock(b: &Batcher) -> std::sync::MutexGuard<'_, HashMap<String, Vec<Pending>>>
     b.queues.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// How long a leader keeps one pooled connection across its rounds before giving it back, so
+/// one user's sustained burst cannot starve the pool's other users.
+const HOLD: Duration = Duration::from_millis(100);
+
+/// The leader's connection, kept across rounds: every acquire and release of a pooled
+/// connection costs a ping (a round trip), which under a burst was as much as the round itself.
+struct Held {
+    conn: Option<(PoolConnection<sqlx::Any>, Instant)>,
+}
+
+impl Held {
+    async fn get<W: Writer>(&mut self, w: &W) -> StoreResult<&mut AnyConnection> {
+        if self
+            .conn
+            .as_ref()
+            .is_some_and(|(_, at)| at.elapsed() > HOLD)
+        {
+            self.conn = None;
+        }
+        if self.conn.is_none() {
+            self.conn = Some((w.acquire().await?, Instant::now()));
+        }
+        match self.conn.as_mut() {
+            Some((c, _)) => Ok(&mut **c),
+            None => Err(StoreError::Unavailable("no database connection".into())),
+        }
+    }
+
+    /// After a failure the connection may be broken: let the pool check it, take another.
+    fn drop_after_error(&mut self) {
+        self.conn = None;
+    }
+}
+
 async fn lead_rounds<W: Writer>(w: &W, user: &str) {
+    let mut held = Held { conn: None };
     loop {
         let batch: Vec<Pending> = {
             let mut queues = lock(w.batcher());
@@ -161,13 +204,20 @@ async fn lead_rounds<W: Writer>(w: &W, user: &str) {
             let n = q.len().min(MAX_BATCH);
             q.drain(..n).collect()
         };
-        run_batch(w, batch).await;
+        run_batch(w, &mut held, batch).await;
     }
 }
 
-async fn run_batch<W: Writer>(w: &W, batch: Vec<Pending>) {
-    if batch.len() > 1 {
-        match together(w, &batch).await {
+async fn run_batch<W: Writer>(w: &W, held: &mut Held, batch: Vec<Pending>) {
+    // A batch of creates only (the common burst: an outbox flushing new heroes) is one
+    // statement; where that statement is atomic by itself it needs no BEGIN and COMMIT.
+    if w.atomic_insert() && batch.iter().all(|p| p.bulk.is_some()) {
+        let items = batch.iter().filter_map(|p| p.bulk.clone()).collect();
+        let r = match held.get(w).await {
+            Ok(c) => w.insert_heroes(c, items).await,
+            Err(e) => Err(e),
+        };
+        match r {
             Ok(results) => {
                 for (p, r) in batch.into_iter().zip(results) {
                     let _ = p.reply.send(Ok(r));
@@ -175,18 +225,39 @@ async fn run_batch<W: Writer>(w: &W, batch: Vec<Pending>) {
                 return;
             }
             Err(e) => {
+                held.drop_after_error();
+                tracing::debug!(error = %e, n = batch.len(), "creates failed together; running them alone")
+            }
+        }
+    } else if batch.len() > 1 {
+        match together(w, held, &batch).await {
+            Ok(results) => {
+                for (p, r) in batch.into_iter().zip(results) {
+                    let _ = p.reply.send(Ok(r));
+                }
+                return;
+            }
+            Err(e) => {
+                held.drop_after_error();
                 tracing::debug!(error = %e, n = batch.len(), "batch failed; running its writes alone")
             }
         }
     }
     for p in batch {
-        let r = alone(w, &p.op).await;
+        let r = alone(w, held, &p.op).await;
+        if r.is_err() {
+            held.drop_after_error();
+        }
         let _ = p.reply.send(r);
     }
 }
 
-async fn together<W: Writer>(w: &W, batch: &[Pending]) -> StoreResult<Vec<Output>> {
-    let mut tx = w.begin().await?;
+async fn together<W: Writer>(
+    w: &W,
+    held: &mut Held,
+    batch: &[Pending],
+) -> StoreResult<Vec<Output>> {
+    let mut tx = held.get(w).await?.begin().await?;
     let mut out = Vec::with_capacity(batch.len());
     let mut i = 0;
     while i < batch.len() {
@@ -207,8 +278,8 @@ async fn together<W: Writer>(w: &W, batch: &[Pending]) -> StoreResult<Vec<Output
     Ok(out)
 }
 
-async fn alone<W: Writer>(w: &W, op: &Op) -> StoreResult<Output> {
-    let mut tx = w.begin().await?;
+async fn alone<W: Writer>(w: &W, held: &mut Held, op: &Op) -> StoreResult<Output> {
+    let mut tx = held.get(w).await?.begin().await?;
     let out = op(&mut tx).await?;
     tx.commit().await?;
     Ok(out)

@@ -7,6 +7,7 @@ use sqlx::{
     Any, AnyConnection, AnyPool, Executor, Row,
     any::{AnyConnectOptions, AnyPoolOptions},
     migrate::Migrator,
+    pool::PoolConnection,
 };
 use storyloom_domain::{
     AvatarStatus, CustomEvent, CustomEventCreate, CustomEventUpdate, EntityKind, GenerationStatus,
@@ -42,8 +43,8 @@ pub struct SqlStore {
 }
 
 impl crate::batch::Writer for SqlStore {
-    fn begin(&self) -> crate::batch::BoxFuture<'_, StoreResult<sqlx::Transaction<'static, Any>>> {
-        Box::pin(self.begin_write())
+    fn acquire(&self) -> crate::batch::BoxFuture<'_, StoreResult<PoolConnection<Any>>> {
+        Box::pin(async move { Ok(self.writer.acquire().await?) })
     }
 
     fn batcher(&self) -> &crate::batch::Batcher {
@@ -56,6 +57,10 @@ impl crate::batch::Writer for SqlStore {
         items: Vec<crate::batch::HeroInsert>,
     ) -> crate::batch::BoxFuture<'t, StoreResult<Vec<crate::batch::Output>>> {
         Box::pin(insert_heroes_bulk(self.backend, c, items))
+    }
+
+    fn atomic_insert(&self) -> bool {
+        self.backend == Backend::Postgres
     }
 }
 
@@ -429,19 +434,23 @@ async fn insert_heroes_bulk(
     let n = i64::try_from(items.len()).unwrap_or(i64::MAX);
     let rows = serde_json::Value::Array(rows).to_string();
     let inserted: Vec<HeroRow> = match backend {
+        // All or nothing, so that it may run outside a transaction: a taken id breaks the
+        // primary key and a deleted (tombstoned) one its NOT NULL, and either error undoes the
+        // whole statement, the version bump included.
         Backend::Postgres => {
             sqlx::query_as(&format!(
                 "WITH seq AS (UPDATE users SET change_seq = change_seq + $2 WHERE id = $1 \
                               RETURNING change_seq - $2 + 1 AS first) \
                  INSERT INTO heroes (id, user_id, name, age, traits, special_ability, appearance, \
                      hair_color, eye_color, skin_tone, avatar_status, version, created_at, updated_at) \
-                 SELECT t.id, $1, t.name, t.age, t.traits, t.special_ability, t.appearance, \
+                 SELECT CASE WHEN EXISTS (SELECT 1 FROM tombstones \
+                         WHERE entity = 'hero' AND id = t.id) THEN NULL ELSE t.id END, \
+                     $1, t.name, t.age, t.traits, t.special_ability, t.appearance, \
                      t.hair_color, t.eye_color, t.skin_tone, 'none', seq.first + t.ord, t.now, t.now \
                  FROM seq, jsonb_to_recordset($3::jsonb) AS t(ord bigint, id text, name text, \
                      age bigint, traits text, special_ability text, appearance text, \
                      hair_color text, eye_color text, skin_tone text, now bigint) \
-                 WHERE NOT EXISTS (SELECT 1 FROM tombstones WHERE entity = 'hero' AND id = t.id) \
-                 ON CONFLICT (id) DO NOTHING RETURNING {HERO_COLS}"
+                 RETURNING {HERO_COLS}"
             ))
             .bind(&user)
             .bind(n)
