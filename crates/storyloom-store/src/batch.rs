@@ -16,8 +16,9 @@
 //! ([`Writer::insert_heroes`]) instead of one round trip each: on PostgreSQL the round trips,
 //! not the work, are what a batch of creates spends its time on. Anything but a clean insert of
 //! every row (a retried create, a taken id) fails the batch into the one-by-one path above,
-//! which gives each write its exact answer. On PostgreSQL that statement is all-or-nothing by
-//! itself, so a batch made only of creates runs it without a transaction around it.
+//! which gives each write its exact answer. A batch made only of creates is one round trip in
+//! all: on PostgreSQL the statement is atomic by itself, on SQLite its `BEGIN` and `COMMIT`
+//! travel in the same query.
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -84,9 +85,17 @@ pub(crate) trait Writer: Clone + Send + Sync + 'static {
         c: &'t mut AnyConnection,
         items: Vec<HeroInsert>,
     ) -> BoxFuture<'t, StoreResult<Vec<Output>>>;
-    /// Whether [`Writer::insert_heroes`] is one atomic statement (PostgreSQL), so a batch of
-    /// creates alone needs no transaction around it (SQLite sends two statements).
-    fn atomic_insert(&self) -> bool;
+    /// [`Writer::insert_heroes`] as a whole round on its own: all or nothing, in the fewest
+    /// round trips the backend allows (one on either).
+    fn insert_heroes_alone<'t>(
+        &'t self,
+        c: &'t mut AnyConnection,
+        items: Vec<HeroInsert>,
+    ) -> BoxFuture<'t, StoreResult<Vec<Output>>>;
+    /// How long a leader may keep one pooled connection across its rounds before giving it
+    /// back, so one user's sustained burst cannot starve the pool's other users. Zero where
+    /// the pool is one connection (SQLite's writer): there every round gives it back.
+    fn hold(&self) -> Duration;
 }
 
 /// Make an [`Op`] from a closure (naming the higher-ranked signature helps inference).
@@ -154,10 +163,6 @@ fn lock(b: &Batcher) -> std::sync::MutexGuard<'_, HashMap<String, Vec<Pending>>>
     b.queues.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// How long a leader keeps one pooled connection across its rounds before giving it back, so
-/// one user's sustained burst cannot starve the pool's other users.
-const HOLD: Duration = Duration::from_millis(100);
-
 /// The leader's connection, kept across rounds: every acquire and release of a pooled
 /// connection costs a ping (a round trip), which under a burst was as much as the round itself.
 struct Held {
@@ -169,7 +174,7 @@ impl Held {
         if self
             .conn
             .as_ref()
-            .is_some_and(|(_, at)| at.elapsed() > HOLD)
+            .is_some_and(|(_, at)| at.elapsed() >= w.hold())
         {
             self.conn = None;
         }
@@ -210,11 +215,11 @@ async fn lead_rounds<W: Writer>(w: &W, user: &str) {
 
 async fn run_batch<W: Writer>(w: &W, held: &mut Held, batch: Vec<Pending>) {
     // A batch of creates only (the common burst: an outbox flushing new heroes) is one
-    // statement; where that statement is atomic by itself it needs no BEGIN and COMMIT.
-    if w.atomic_insert() && batch.iter().all(|p| p.bulk.is_some()) {
+    // round trip, with no separate BEGIN and COMMIT.
+    if batch.iter().all(|p| p.bulk.is_some()) {
         let items = batch.iter().filter_map(|p| p.bulk.clone()).collect();
         let r = match held.get(w).await {
-            Ok(c) => w.insert_heroes(c, items).await,
+            Ok(c) => w.insert_heroes_alone(c, items).await,
             Err(e) => Err(e),
         };
         match r {

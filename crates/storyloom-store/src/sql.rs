@@ -56,11 +56,35 @@ impl crate::batch::Writer for SqlStore {
         c: &'t mut AnyConnection,
         items: Vec<crate::batch::HeroInsert>,
     ) -> crate::batch::BoxFuture<'t, StoreResult<Vec<crate::batch::Output>>> {
-        Box::pin(insert_heroes_bulk(self.backend, c, items))
+        Box::pin(insert_heroes_bulk(self.backend, c, items, false))
     }
 
-    fn atomic_insert(&self) -> bool {
-        self.backend == Backend::Postgres
+    fn insert_heroes_alone<'t>(
+        &'t self,
+        c: &'t mut AnyConnection,
+        items: Vec<crate::batch::HeroInsert>,
+    ) -> crate::batch::BoxFuture<'t, StoreResult<Vec<crate::batch::Output>>> {
+        Box::pin(async move {
+            let r = insert_heroes_bulk(self.backend, &mut *c, items, true).await;
+            if r.is_err() && self.backend == Backend::Sqlite {
+                // The failed query left its transaction open: close it before the connection
+                // goes back. No transaction open (it failed at BEGIN) is the one error to
+                // ignore; any other leaves the connection unusable, so fail it.
+                if let Err(e) = c.execute("ROLLBACK").await
+                    && !e.to_string().contains("no transaction is active")
+                {
+                    return Err(e.into());
+                }
+            }
+            r
+        })
+    }
+
+    fn hold(&self) -> Duration {
+        match self.backend {
+            Backend::Postgres => Duration::from_millis(100),
+            Backend::Sqlite => Duration::from_millis(5),
+        }
     }
 }
 
@@ -395,7 +419,7 @@ async fn insert_hero(
 }
 
 /// Several hero creates of one user at once (one query on either backend):
-/// take the versions, insert every row unless its id is taken or tombstoned, read them back.
+/// take the versions, insert every row, read them back; any taken or tombstoned id fails it all.
 /// The rows travel as one JSON array (the `Any` driver binds no arrays). Fails unless every
 /// row went in new, so the batch falls back to [`insert_hero`] per write, which tells a
 /// retried create from a conflict.
@@ -403,6 +427,7 @@ async fn insert_heroes_bulk(
     backend: Backend,
     c: &mut AnyConnection,
     items: Vec<crate::batch::HeroInsert>,
+    standalone: bool,
 ) -> StoreResult<Vec<crate::batch::Output>> {
     let Some(user) = items.first().map(|h| h.user.clone()) else {
         return Ok(Vec::new());
@@ -459,15 +484,24 @@ async fn insert_heroes_bulk(
             .await?
         }
         // SQLite has no data-modifying CTEs: the versions first, then the rows, sent as one
-        // multi-statement query. Every query is a hop to the connection's thread (and a
-        // context switch each way), so one per batch instead of two per write is what
-        // matters here. A missing user leaves `version` NULL, which fails the batch.
+        // multi-statement query (every query is a hop to the connection's thread and back),
+        // inside `BEGIN IMMEDIATE … COMMIT` of its own when it is the whole round. All or
+        // nothing as on PostgreSQL: a taken id breaks the primary key, a tombstoned one its
+        // NOT NULL, a missing user the NOT NULL of `version`.
         Backend::Sqlite => {
+            let (begin, commit) = if standalone {
+                ("BEGIN IMMEDIATE; ", "; COMMIT")
+            } else {
+                ("", "")
+            };
             sqlx::query_as(&format!(
-                "UPDATE users SET change_seq = change_seq + $2 WHERE id = $1; \
+                "{begin}UPDATE users SET change_seq = change_seq + $2 WHERE id = $1; \
                  INSERT INTO heroes (id, user_id, name, age, traits, special_ability, appearance, \
                      hair_color, eye_color, skin_tone, avatar_status, version, created_at, updated_at) \
-                 SELECT json_extract(j.value, '$.id'), $1, json_extract(j.value, '$.name'), \
+                 SELECT CASE WHEN EXISTS (SELECT 1 FROM tombstones \
+                         WHERE entity = 'hero' AND id = json_extract(j.value, '$.id')) \
+                         THEN NULL ELSE json_extract(j.value, '$.id') END, \
+                     $1, json_extract(j.value, '$.name'), \
                      json_extract(j.value, '$.age'), json_extract(j.value, '$.traits'), \
                      json_extract(j.value, '$.special_ability'), json_extract(j.value, '$.appearance'), \
                      json_extract(j.value, '$.hair_color'), json_extract(j.value, '$.eye_color'), \
@@ -475,9 +509,7 @@ async fn insert_heroes_bulk(
                      (SELECT change_seq FROM users WHERE id = $1) - $2 + 1 + json_extract(j.value, '$.ord'), \
                      json_extract(j.value, '$.now'), json_extract(j.value, '$.now') \
                  FROM json_each($3) AS j \
-                 WHERE NOT EXISTS (SELECT 1 FROM tombstones \
-                     WHERE entity = 'hero' AND id = json_extract(j.value, '$.id')) \
-                 ON CONFLICT (id) DO NOTHING RETURNING {HERO_COLS}"
+                 RETURNING {HERO_COLS}{commit}"
             ))
             .bind(&user)
             .bind(n)
