@@ -93,8 +93,8 @@ pub(crate) trait Writer: Clone + Send + Sync + 'static {
         items: Vec<HeroInsert>,
     ) -> BoxFuture<'t, StoreResult<Vec<Output>>>;
     /// How long a leader may keep one pooled connection across its rounds before giving it
-    /// back, so one user's sustained burst cannot starve the pool's other users. Zero where
-    /// the pool is one connection (SQLite's writer): there every round gives it back.
+    /// back, so one user's sustained burst cannot starve the pool's other users. Short where
+    /// the pool is one connection (SQLite's writer), where others wait for that one.
     fn hold(&self) -> Duration;
 }
 
