@@ -28,7 +28,12 @@ THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 # (always, every figure is a fraction of it) and the scenarios whose label contains "POST".
 BACKENDS = os.environ.get("BENCH_BACKENDS", "sqlite,postgres").split(",")
 ONLY = [o for o in os.environ.get("BENCH_ONLY", "").split(",") if o]
+
 PG_ADMIN = os.environ.get("STORYLOOM_TEST_PG", "postgres://postgres@127.0.0.1:5432/test")
+
+
+def wanted(label):
+    return not ONLY or label.startswith("limit") or any(o in label for o in ONLY)
 
 
 def req(method, url, body=None, token=None):
@@ -136,14 +141,12 @@ def run_backend(name, db_url, port):
             ("PATCH /api/heroes/{id}", base + f"/heroes/{hid}", lua('{"age": 7}', "PATCH"), None),
         ]
         results = {}
-        if ONLY:
-            scenarios = [s for s in scenarios if s[0].startswith("limit") or any(o in s[0] for o in ONLY)]
-        for label, url, script, _ in scenarios:
+        for label, url, script, _ in filter(lambda s: wanted(s[0]), scenarios):
             tok = None if label.startswith("limit") else token
             wrk(url, tok, script, seconds=WARMUP)
             results[label] = wrk(url, tok, script)
         # "with 100 changes": a cursor 100 versions behind the latest.
-        if ONLY and not any(o in "GET /api/sync/changes (100 changes)" for o in ONLY):
+        if not wanted("GET /api/sync/changes (100 changes)"):
             return finish(name, proc, idle_rss, results)
         latest = int(req("GET", base + f"/sync/changes?since={cursor_all}&limit=1000", None, token)["data"]["cursor"])
         since = max(0, latest - 100)

@@ -23,7 +23,6 @@
 use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-
 use std::time::{Duration, Instant};
 
 use sqlx::pool::PoolConnection;
@@ -171,20 +170,16 @@ struct Held {
 
 impl Held {
     async fn get<W: Writer>(&mut self, w: &W) -> StoreResult<&mut AnyConnection> {
-        if self
-            .conn
-            .as_ref()
-            .is_some_and(|(_, at)| at.elapsed() >= w.hold())
-        {
-            self.conn = None;
-        }
-        if self.conn.is_none() {
-            self.conn = Some((w.acquire().await?, Instant::now()));
-        }
-        match self.conn.as_mut() {
-            Some((c, _)) => Ok(&mut **c),
-            None => Err(StoreError::Unavailable("no database connection".into())),
-        }
+        let held = match self.conn.take() {
+            Some(fresh) if fresh.1.elapsed() < w.hold() => fresh,
+            stale => {
+                // Back to the pool before asking it for one: SQLite's writer pool is one.
+                drop(stale);
+                (w.acquire().await?, Instant::now())
+            }
+        };
+        let (c, _) = self.conn.insert(held);
+        Ok(&mut **c)
     }
 
     /// After a failure the connection may be broken: let the pool check it, take another.
@@ -215,38 +210,28 @@ async fn lead_rounds<W: Writer>(w: &W, user: &str) {
 
 async fn run_batch<W: Writer>(w: &W, held: &mut Held, batch: Vec<Pending>) {
     // A batch of creates only (the common burst: an outbox flushing new heroes) is one
-    // round trip, with no separate BEGIN and COMMIT.
-    if batch.iter().all(|p| p.bulk.is_some()) {
+    // round trip, with no separate BEGIN and COMMIT; any other batch of several is one
+    // transaction. Either failing, each write runs alone for its own answer.
+    let shared = if batch.iter().all(|p| p.bulk.is_some()) {
         let items = batch.iter().filter_map(|p| p.bulk.clone()).collect();
-        let r = match held.get(w).await {
-            Ok(c) => w.insert_heroes_alone(c, items).await,
-            Err(e) => Err(e),
-        };
-        match r {
-            Ok(results) => {
-                for (p, r) in batch.into_iter().zip(results) {
-                    let _ = p.reply.send(Ok(r));
-                }
-                return;
-            }
-            Err(e) => {
-                held.drop_after_error();
-                tracing::debug!(error = %e, n = batch.len(), "creates failed together; running them alone")
-            }
-        }
+        Some(async { w.insert_heroes_alone(held.get(w).await?, items).await }.await)
     } else if batch.len() > 1 {
-        match together(w, held, &batch).await {
-            Ok(results) => {
-                for (p, r) in batch.into_iter().zip(results) {
-                    let _ = p.reply.send(Ok(r));
-                }
-                return;
+        Some(together(w, held, &batch).await)
+    } else {
+        None
+    };
+    match shared {
+        Some(Ok(results)) => {
+            for (p, r) in batch.into_iter().zip(results) {
+                let _ = p.reply.send(Ok(r));
             }
-            Err(e) => {
-                held.drop_after_error();
-                tracing::debug!(error = %e, n = batch.len(), "batch failed; running its writes alone")
-            }
+            return;
         }
+        Some(Err(e)) => {
+            held.drop_after_error();
+            tracing::debug!(error = %e, n = batch.len(), "batch failed; running its writes alone")
+        }
+        None => {}
     }
     for p in batch {
         let r = alone(w, held, &p.op).await;
