@@ -146,6 +146,8 @@ impl Hub {
     /// Listen to `NOTIFY` on PostgreSQL and deliver into this process; reconnects on failure.
     pub fn spawn_pg_listener(&self, database_url: String) {
         let hub = self.clone();
+        // The same TLS choice as the store's connections.
+        let database_url = storyloom_store::loopback_without_tls(&database_url);
         tokio::spawn(async move {
             loop {
                 match sqlx::postgres::PgListener::connect(&database_url).await {

@@ -24,7 +24,7 @@ mod sql;
 mod types;
 
 pub use error::StoreError;
-pub use sql::{SqlStore, redact_url, sqlite_url};
+pub use sql::{SqlStore, loopback_without_tls, redact_url, sqlite_url};
 pub use types::*;
 
 use async_trait::async_trait;

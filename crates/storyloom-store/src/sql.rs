@@ -107,8 +107,9 @@ impl SqlStore {
     /// Connect by URL (`postgres://…` or `sqlite://…`) and run the migrations.
     pub async fn connect(url: &str) -> StoreResult<Self> {
         sqlx::any::install_default_drivers();
-        let opts = AnyConnectOptions::from_str(url).map_err(StoreError::Other)?;
         let store = if url.starts_with("postgres") {
+            let opts = AnyConnectOptions::from_str(&loopback_without_tls(url))
+                .map_err(StoreError::Other)?;
             let pool = AnyPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(5))
@@ -121,6 +122,7 @@ impl SqlStore {
                 batcher: Default::default(),
             }
         } else if url.starts_with("sqlite") {
+            let opts = AnyConnectOptions::from_str(url).map_err(StoreError::Other)?;
             let writer = sqlite_pool(1).connect_with(opts.clone()).await?;
             // Migrate before readers connect so they see the schema.
             SQLITE_MIGRATIONS.run(&writer).await.map_err(migrate_err)?;
@@ -169,6 +171,39 @@ impl SqlStore {
 /// The sqlx URL of a SQLite file, created if missing.
 pub fn sqlite_url(path: &Path) -> String {
     format!("sqlite://{}?mode=rwc", path.display())
+}
+
+/// A PostgreSQL URL naming a loopback host and no `sslmode`, made to connect without TLS.
+///
+/// The driver's default (`prefer`, as in libpq) negotiates TLS whenever the server offers it,
+/// which Debian's PostgreSQL does out of the box. On loopback the bytes never leave the kernel,
+/// so TLS protects nothing there, yet it cost about 8 % of the server's CPU on write-heavy
+/// load (BENCHMARKS.md). Any `sslmode` the operator wrote is kept, and other hosts keep the
+/// driver's default.
+pub fn loopback_without_tls(raw: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(raw) else {
+        // Let the driver report the malformed URL in its own words.
+        return raw.to_owned();
+    };
+    let loopback = match parsed.host() {
+        // `postgres:` is not a scheme the URL standard knows, so its IPv4 hosts stay text.
+        Some(url::Host::Domain(d)) => {
+            d.eq_ignore_ascii_case("localhost")
+                || d.parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    let explicit = parsed
+        .query_pairs()
+        .any(|(k, _)| k == "sslmode" || k == "ssl-mode");
+    if !loopback || explicit {
+        return raw.to_owned();
+    }
+    parsed.query_pairs_mut().append_pair("sslmode", "disable");
+    parsed.into()
 }
 
 /// A URL with any password replaced, for messages and logs.
@@ -437,33 +472,16 @@ async fn insert_heroes_bulk(
             "internal error: a write batch mixed users".into(),
         ));
     }
-    let rows: Vec<serde_json::Value> = items
-        .iter()
-        .enumerate()
-        .map(|(n, h)| {
-            serde_json::json!({
-                "ord": n,
-                "id": h.id,
-                "name": h.body.name,
-                "age": h.body.age,
-                "traits": to_json(&h.body.traits),
-                "special_ability": h.body.special_ability,
-                "appearance": h.body.appearance,
-                "hair_color": h.body.hair_color,
-                "eye_color": h.body.eye_color,
-                "skin_tone": h.body.skin_tone,
-                "now": h.now,
-            })
-        })
-        .collect();
+    let rows = bulk_rows_json(&items)?;
     let n = i64::try_from(items.len()).unwrap_or(i64::MAX);
-    let rows = serde_json::Value::Array(rows).to_string();
-    let inserted: Vec<HeroRow> = match backend {
+    // Only the id and the version come back: every other column is the input, and decoding
+    // whole rows through the `Any` driver was most of the server's cost of a bulk create.
+    let inserted: Vec<(String, i64)> = match backend {
         // All or nothing, so that it may run outside a transaction: a taken id breaks the
         // primary key and a deleted (tombstoned) one its NOT NULL, and either error undoes the
         // whole statement, the version bump included.
         Backend::Postgres => {
-            sqlx::query_as(&format!(
+            sqlx::query_as(
                 "WITH seq AS (UPDATE users SET change_seq = change_seq + $2 WHERE id = $1 \
                               RETURNING change_seq - $2 + 1 AS first) \
                  INSERT INTO heroes (id, user_id, name, age, traits, special_ability, appearance, \
@@ -475,8 +493,8 @@ async fn insert_heroes_bulk(
                  FROM seq, jsonb_to_recordset($3::jsonb) AS t(ord bigint, id text, name text, \
                      age bigint, traits text, special_ability text, appearance text, \
                      hair_color text, eye_color text, skin_tone text, now bigint) \
-                 RETURNING {HERO_COLS}"
-            ))
+                 RETURNING id, version",
+            )
             .bind(&user)
             .bind(n)
             .bind(rows)
@@ -509,7 +527,7 @@ async fn insert_heroes_bulk(
                      (SELECT change_seq FROM users WHERE id = $1) - $2 + 1 + json_extract(j.value, '$.ord'), \
                      json_extract(j.value, '$.now'), json_extract(j.value, '$.now') \
                  FROM json_each($3) AS j \
-                 RETURNING {HERO_COLS}{commit}"
+                 RETURNING id, version{commit}"
             ))
             .bind(&user)
             .bind(n)
@@ -521,19 +539,76 @@ async fn insert_heroes_bulk(
     if inserted.len() != items.len() {
         return Err(StoreError::IdConflict);
     }
-    let mut by_id: std::collections::HashMap<String, Hero> = inserted
-        .into_iter()
-        .map(|r| Hero::try_from(r).map(|h| (h.id.to_string(), h)))
-        .collect::<StoreResult<_>>()?;
+    let mut versions: std::collections::HashMap<String, i64> = inserted.into_iter().collect();
     items
         .iter()
         .map(|h| {
-            by_id
-                .remove(&h.id)
-                .map(|hero| Box::new(Created::New(hero)) as crate::batch::Output)
-                .ok_or(StoreError::IdConflict)
+            let version = versions.remove(&h.id).ok_or(StoreError::IdConflict)?;
+            Ok(Box::new(Created::New(new_hero(h, version)?)) as crate::batch::Output)
         })
         .collect()
+}
+
+/// The hero a clean insert of `h` at `version` stored: exactly what reading it back gives
+/// (the conformance suite compares the two).
+fn new_hero(h: &crate::batch::HeroInsert, version: i64) -> StoreResult<Hero> {
+    let b = &*h.body;
+    let at = storyloom_domain::time::from_millis(h.now);
+    Ok(Hero {
+        id: parse_id(&h.id)?,
+        name: b.name.clone(),
+        age: b.age,
+        traits: b.traits.clone(),
+        special_ability: b.special_ability.clone(),
+        appearance: b.appearance.clone(),
+        hair_color: b.hair_color.clone(),
+        eye_color: b.eye_color.clone(),
+        skin_tone: b.skin_tone.clone(),
+        avatar_url: None,
+        avatar_status: AvatarStatus::None,
+        avatar_generation_id: None,
+        version,
+        created_at: at,
+        updated_at: at,
+    })
+}
+
+/// A batch of hero creates as the JSON array the bulk statement unpacks, written straight
+/// from the inputs (no intermediate `serde_json::Value`).
+fn bulk_rows_json(items: &[crate::batch::HeroInsert]) -> StoreResult<String> {
+    #[derive(serde::Serialize)]
+    struct Row<'a> {
+        ord: usize,
+        id: &'a str,
+        name: &'a str,
+        age: i64,
+        traits: String,
+        special_ability: Option<&'a str>,
+        appearance: Option<&'a str>,
+        hair_color: Option<&'a str>,
+        eye_color: Option<&'a str>,
+        skin_tone: Option<&'a str>,
+        now: i64,
+    }
+    let rows: Vec<Row<'_>> = items
+        .iter()
+        .enumerate()
+        .map(|(ord, h)| Row {
+            ord,
+            id: &h.id,
+            name: &h.body.name,
+            age: h.body.age,
+            traits: to_json(&h.body.traits),
+            special_ability: h.body.special_ability.as_deref(),
+            appearance: h.body.appearance.as_deref(),
+            hair_color: h.body.hair_color.as_deref(),
+            eye_color: h.body.eye_color.as_deref(),
+            skin_tone: h.body.skin_tone.as_deref(),
+            now: h.now,
+        })
+        .collect();
+    serde_json::to_string(&rows)
+        .map_err(|e| StoreError::Unavailable(format!("internal error: encoding a batch: {e}")))
 }
 
 /// The body of [`SqlStore::update_hero`], run inside a (possibly shared) transaction.
@@ -2079,5 +2154,39 @@ impl Store for SqlStore {
             .ok_or(StoreError::NotFound)?;
         tx.commit().await?;
         Ok(ev)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loopback_without_tls;
+
+    #[test]
+    fn loopback_postgres_without_sslmode_connects_in_the_clear() {
+        assert_eq!(
+            loopback_without_tls("postgres://postgres@127.0.0.1:5432/test"),
+            "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+        );
+        assert_eq!(
+            loopback_without_tls("postgresql://u:p@localhost/db?application_name=x"),
+            "postgresql://u:p@localhost/db?application_name=x&sslmode=disable"
+        );
+        assert_eq!(
+            loopback_without_tls("postgres://u@[::1]:5433/db"),
+            "postgres://u@[::1]:5433/db?sslmode=disable"
+        );
+    }
+
+    #[test]
+    fn explicit_sslmode_and_remote_hosts_are_left_alone() {
+        for url in [
+            "postgres://u@127.0.0.1/db?sslmode=require",
+            "postgres://u@localhost/db?sslmode=verify-full&sslrootcert=/ca.pem",
+            "postgres://u@db.example.com/db",
+            "postgres://u@10.0.0.7:5432/db",
+            "not a url",
+        ] {
+            assert_eq!(loopback_without_tls(url), url);
+        }
     }
 }
