@@ -1,15 +1,15 @@
 //! `storyloom-server`: parse the command line, set up logging, run the chosen command.
 
 use clap::{Parser, Subcommand};
+use storyloom_server::{
+    Config, config::unknown_env_vars, run_workers, serve, shutdown_signal, state_from_config,
+    telemetry,
+};
 
 /// mimalloc: a create allocates a lot in small pieces across worker threads, and glibc's
 /// allocator took ~10 % more server CPU per `POST /api/heroes` (BENCHMARKS.md).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use storyloom_server::{
-    Config, config::unknown_env_vars, run_workers, serve, shutdown_signal, state_from_config,
-    telemetry,
-};
 
 #[derive(Parser)]
 #[command(

@@ -164,8 +164,25 @@ impl SqlStore {
     }
 
     async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, Any>> {
-        Ok(self.writer.begin().await?)
+        begin_whole(&self.writer).await
     }
+}
+
+/// `pool.begin()`, carried to its end even when the caller is dropped half-way.
+///
+/// sqlx 0.8's PostgreSQL `begin` counts the transaction only once `BEGIN` has been answered,
+/// so a call dropped during that round trip (a client that went away cancels its request's
+/// future) leaves the session inside a transaction that no guard rolls back, and the pool
+/// hands it to the next caller: its one-statement writes then never commit, and after any
+/// error every query on that connection fails (upstream: transact-rs/sqlx#4393). On a task of
+/// its own the `BEGIN` always completes, and a `Transaction` nobody receives is dropped as
+/// such: rolled back when its connection goes back to the pool.
+async fn begin_whole(pool: &AnyPool) -> StoreResult<sqlx::Transaction<'static, Any>> {
+    let pool = pool.clone();
+    tokio::spawn(async move { pool.begin().await })
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("starting a transaction: {e}")))?
+        .map_err(Into::into)
 }
 
 /// The sqlx URL of a SQLite file, created if missing.
@@ -1448,7 +1465,7 @@ impl Store for SqlStore {
         let u = ids(user);
         // One read transaction, so the five queries see one snapshot: a write committing in
         // between cannot slip a lower version past the cursor we hand out.
-        let mut tx = self.reader.begin().await?;
+        let mut tx = begin_whole(&self.reader).await?;
         if self.backend == Backend::Postgres {
             tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 .await?;
