@@ -184,3 +184,65 @@ async fn media_disk_full_fails_the_job_with_a_clear_message() {
     assert_eq!(u.get("/heroes").await.status, StatusCode::OK);
     assert!(s.state().media.list_user(u.id).await.unwrap().is_empty());
 }
+
+/// Clients that give up on their requests (an app suspended mid-request, a timeout) cancel the
+/// server's work at any point, the database's `BEGIN` round trip included. None of it may
+/// leave a pooled connection inside a transaction: the writes of whoever gets it next would
+/// never commit, and after one error every query on it would fail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abandoned_requests_leave_no_connection_in_a_transaction() {
+    let s = TestServer::start(DbKind::Postgres).await;
+    let u = s.user().await;
+    let url = s.database_url();
+    let db = url.rsplit('/').next().unwrap().to_owned();
+    sqlx::any::install_default_drivers();
+    let admin = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await
+        .unwrap();
+    let stuck_sql = format!(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = '{db}' \
+         AND state LIKE 'idle in transaction%' AND now() - state_change > interval '20 ms'"
+    );
+    let mut stuck = 0i64;
+    for n in 0..200u64 {
+        // A client of its own, so giving up closes the connection the server is answering on.
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_micros(200 + (n * 53) % 3000))
+            .build()
+            .unwrap();
+        let req = if n % 2 == 0 {
+            client.get(s.api("/sync/changes?since=0"))
+        } else {
+            client.delete(s.api(&format!("/heroes/{}", uuid::Uuid::new_v4())))
+        };
+        let _ = req.bearer_auth(u.token()).send().await;
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        let (count,): (i64,) = sqlx::query_as(&stuck_sql).fetch_one(&admin).await.unwrap();
+        stuck += count;
+    }
+    assert_eq!(
+        stuck, 0,
+        "abandoned requests left connections inside a transaction"
+    );
+
+    // Every later request answers, and its writes are there for a reader that shares nothing
+    // with the server.
+    let mut ids = Vec::new();
+    for n in 0..32 {
+        let r = u.get("/sync/changes?since=0").await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        ids.push(
+            u.hero(&format!("Kept {n}")).await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let fresh = storyloom_store::SqlStore::connect(&url).await.unwrap();
+    for id in ids {
+        use storyloom_store::Store as _;
+        fresh.get_hero(u.id, id.parse().unwrap()).await.unwrap();
+    }
+}
