@@ -27,6 +27,16 @@ async fn recovers(u: &storyloom_testkit::TestUser) -> usize {
     }
 }
 
+/// A pool of one connection to `url`, for looking at the database from outside the server.
+async fn one_connection(url: &str) -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn postgres_connections_killed_mid_run() {
     let s = TestServer::start(DbKind::Postgres).await;
@@ -37,12 +47,7 @@ async fn postgres_connections_killed_mid_run() {
     let admin = url.rsplit_once('/').unwrap().0.to_owned() + "/test";
     for round in 0..3 {
         // An operator (or a failover) kills every connection the server holds.
-        sqlx::any::install_default_drivers();
-        let pool = sqlx::any::AnyPoolOptions::new()
-            .max_connections(1)
-            .connect(&admin)
-            .await
-            .unwrap();
+        let pool = one_connection(&admin).await;
         sqlx::query(&format!(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{db}'"
         ))
@@ -195,12 +200,7 @@ async fn abandoned_requests_leave_no_connection_in_a_transaction() {
     let u = s.user().await;
     let url = s.database_url();
     let db = url.rsplit('/').next().unwrap().to_owned();
-    sqlx::any::install_default_drivers();
-    let admin = sqlx::any::AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(&url)
-        .await
-        .unwrap();
+    let admin = one_connection(&url).await;
     let stuck_sql = format!(
         "SELECT count(*) FROM pg_stat_activity WHERE datname = '{db}' \
          AND state LIKE 'idle in transaction%' AND now() - state_change > interval '20 ms'"
