@@ -267,6 +267,28 @@ impl Validate for AvatarRequest {
 }
 
 impl HeroCreate {
+    /// The hero this body creates as `id` at `version`, before any avatar: what the server
+    /// stores and answers, and what the app shows before the server has answered.
+    pub fn to_hero(&self, id: Uuid, version: i64, at: DateTime<Utc>) -> Hero {
+        Hero {
+            id,
+            name: self.name.clone(),
+            age: self.age,
+            traits: self.traits.clone(),
+            special_ability: self.special_ability.clone(),
+            appearance: self.appearance.clone(),
+            hair_color: self.hair_color.clone(),
+            eye_color: self.eye_color.clone(),
+            skin_tone: self.skin_tone.clone(),
+            avatar_url: None,
+            avatar_status: AvatarStatus::None,
+            avatar_generation_id: None,
+            version,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
     /// Whether `hero` holds exactly what this body asks for: a retried create with the same
     /// id and body is answered with the existing hero, a different body with `ID_CONFLICT`.
     pub fn same_content(&self, hero: &Hero) -> bool {

@@ -471,7 +471,8 @@ async fn insert_hero(
 }
 
 /// Several hero creates of one user at once (one query on either backend):
-/// take the versions, insert every row, read them back; any taken or tombstoned id fails it all.
+/// take the versions, insert every row, answer with the inputs at their versions; any taken or
+/// tombstoned id fails it all.
 /// The rows travel as one JSON array (the `Any` driver binds no arrays). Fails unless every
 /// row went in new, so the batch falls back to [`insert_hero`] per write, which tells a
 /// retried create from a conflict.
@@ -562,33 +563,13 @@ async fn insert_heroes_bulk(
         .iter()
         .map(|h| {
             let version = versions.remove(&h.id).ok_or(StoreError::IdConflict)?;
-            Ok(Box::new(Created::New(new_hero(h, version)?)) as crate::batch::Output)
+            // Every other column is the input: what reading the row back would give (the
+            // conformance suite compares the two).
+            let at = storyloom_domain::time::from_millis(h.now);
+            let hero = h.body.to_hero(parse_id(&h.id)?, version, at);
+            Ok(Box::new(Created::New(hero)) as crate::batch::Output)
         })
         .collect()
-}
-
-/// The hero a clean insert of `h` at `version` stored: exactly what reading it back gives
-/// (the conformance suite compares the two).
-fn new_hero(h: &crate::batch::HeroInsert, version: i64) -> StoreResult<Hero> {
-    let b = &*h.body;
-    let at = storyloom_domain::time::from_millis(h.now);
-    Ok(Hero {
-        id: parse_id(&h.id)?,
-        name: b.name.clone(),
-        age: b.age,
-        traits: b.traits.clone(),
-        special_ability: b.special_ability.clone(),
-        appearance: b.appearance.clone(),
-        hair_color: b.hair_color.clone(),
-        eye_color: b.eye_color.clone(),
-        skin_tone: b.skin_tone.clone(),
-        avatar_url: None,
-        avatar_status: AvatarStatus::None,
-        avatar_generation_id: None,
-        version,
-        created_at: at,
-        updated_at: at,
-    })
 }
 
 /// A batch of hero creates as the JSON array the bulk statement unpacks, written straight

@@ -1,8 +1,6 @@
 //! Heroes: local reads, optimistic writes, avatar generation online.
 
-use storyloom_domain::{
-    AvatarRequest, AvatarStatus, EntityKind, Hero, HeroCreate, HeroUpdate, new_id, time,
-};
+use storyloom_domain::{AvatarRequest, EntityKind, Hero, HeroCreate, HeroUpdate, new_id, time};
 use uuid::Uuid;
 
 use super::{RepoCtx, SyncInfo, local_create, local_delete, local_update, validate};
@@ -47,24 +45,7 @@ impl HeroRepository {
     pub async fn create(&self, mut body: HeroCreate) -> Result<Hero> {
         validate(&body)?;
         let id = *body.id.get_or_insert_with(new_id);
-        let now = time::now();
-        let hero = Hero {
-            id,
-            name: body.name.clone(),
-            age: body.age,
-            traits: body.traits.clone(),
-            special_ability: body.special_ability.clone(),
-            appearance: body.appearance.clone(),
-            hair_color: body.hair_color.clone(),
-            eye_color: body.eye_color.clone(),
-            skin_tone: body.skin_tone.clone(),
-            avatar_url: None,
-            avatar_status: AvatarStatus::None,
-            avatar_generation_id: None,
-            version: 0,
-            created_at: now,
-            updated_at: now,
-        };
+        let hero = body.to_hero(id, 0, time::now());
         let data = serde_json::to_value(&hero)?;
         let fields = serde_json::to_value(&body)?;
         self.ctx
