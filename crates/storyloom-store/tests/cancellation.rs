@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use sqlx::Connection as _;
 use storyloom_domain::ids::new_id;
 use storyloom_store::{NewUser, SqlStore, Store, StoreError};
-use storyloom_testkit::{DbKind, TestDb, db_tests};
+use storyloom_testkit::{DbKind, TestDb, db_tests, idle_in_transaction};
 
 /// Run `call` on the runtime and abort it after `after` (waited off the runtime, so the call
 /// makes progress meanwhile).
@@ -34,18 +34,6 @@ where
     let _ = task.await;
 }
 
-/// Connections of `db` sitting inside a transaction that no call is running.
-async fn idle_in_transaction(admin: &mut sqlx::PgConnection, db: &str) -> i64 {
-    sqlx::query_scalar(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 \
-         AND state LIKE 'idle in transaction%' AND now() - state_change > interval '20 ms'",
-    )
-    .bind(db)
-    .fetch_one(admin)
-    .await
-    .unwrap()
-}
-
 async fn abandoned_calls_leave_no_open_transaction(kind: DbKind) {
     let db = TestDb::new(kind).await;
     let s: Arc<SqlStore> = Arc::new(db.store().await);
@@ -62,7 +50,7 @@ async fn abandoned_calls_leave_no_open_transaction(kind: DbKind) {
     let mut admin = match &db.pg {
         Some(pg) => Some((
             sqlx::PgConnection::connect(pg.url()).await.unwrap(),
-            pg.url().rsplit('/').next().unwrap().to_owned(),
+            pg.url(),
         )),
         None => None,
     };
@@ -79,9 +67,9 @@ async fn abandoned_calls_leave_no_open_transaction(kind: DbKind) {
             }
         };
         abort_after(call, Duration::from_micros((n * 53) % 3000)).await;
-        if let Some((admin, name)) = admin.as_mut() {
+        if let Some((admin, url)) = admin.as_mut() {
             tokio::time::sleep(Duration::from_millis(30)).await;
-            stuck += idle_in_transaction(admin, name).await;
+            stuck += idle_in_transaction(admin, url).await;
         }
     }
     assert_eq!(

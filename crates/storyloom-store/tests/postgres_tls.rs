@@ -4,7 +4,7 @@
 
 use sqlx::Connection as _;
 use storyloom_store::{SqlStore, Store as _};
-use storyloom_testkit::PgDatabase;
+use storyloom_testkit::{PgDatabase, database_name};
 
 /// (connections to `db`, of which over TLS), as PostgreSQL itself sees them.
 async fn tls_use(admin: &mut sqlx::PgConnection, db: &str) -> (i64, i64) {
@@ -21,7 +21,7 @@ async fn tls_use(admin: &mut sqlx::PgConnection, db: &str) -> (i64, i64) {
 #[tokio::test]
 async fn loopback_connections_skip_tls_unless_the_url_asks() {
     let pg = PgDatabase::create().await;
-    let db = pg.url().rsplit('/').next().unwrap().to_owned();
+    let db = database_name(pg.url()).to_owned();
     let mut admin = sqlx::PgConnection::connect(pg.url()).await.unwrap();
     let offered: String = sqlx::query_scalar("SHOW ssl")
         .fetch_one(&mut admin)

@@ -105,6 +105,25 @@ impl Drop for PgDatabase {
     }
 }
 
+/// The database name at the end of a PostgreSQL URL.
+pub fn database_name(url: &str) -> &str {
+    url.rsplit('/').next().unwrap_or(url)
+}
+
+/// How many connections to the database at `url` sit idle inside a transaction for more than
+/// a moment, seen through `admin`: a pool must never keep one (its next user's statements
+/// would run, and never commit, inside it).
+pub async fn idle_in_transaction(admin: &mut sqlx::PgConnection, url: &str) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 \
+         AND state LIKE 'idle in transaction%' AND now() - state_change > interval '20 ms'",
+    )
+    .bind(database_name(url))
+    .fetch_one(admin)
+    .await
+    .unwrap()
+}
+
 /// Where a test's data lives; kept across server restarts.
 #[derive(Debug)]
 pub struct TestDb {

@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::json;
-use storyloom_testkit::{DbKind, TestServer};
+use sqlx::Connection as _;
+use storyloom_testkit::{DbKind, TestServer, database_name, idle_in_transaction};
 
 /// Keep asking until a request succeeds; every failure on the way must be a 503 envelope.
 async fn recovers(u: &storyloom_testkit::TestUser) -> usize {
@@ -43,7 +44,7 @@ async fn postgres_connections_killed_mid_run() {
     let u = s.user().await;
     u.hero("Before").await;
     let url = s.database_url();
-    let db = url.rsplit('/').next().unwrap().to_owned();
+    let db = database_name(&url).to_owned();
     let admin = url.rsplit_once('/').unwrap().0.to_owned() + "/test";
     for round in 0..3 {
         // An operator (or a failover) kills every connection the server holds.
@@ -199,12 +200,7 @@ async fn abandoned_requests_leave_no_connection_in_a_transaction() {
     let s = TestServer::start(DbKind::Postgres).await;
     let u = s.user().await;
     let url = s.database_url();
-    let db = url.rsplit('/').next().unwrap().to_owned();
-    let admin = one_connection(&url).await;
-    let stuck_sql = format!(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = '{db}' \
-         AND state LIKE 'idle in transaction%' AND now() - state_change > interval '20 ms'"
-    );
+    let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
     let mut stuck = 0i64;
     for n in 0..200u64 {
         // A client of its own, so giving up closes the connection the server is answering on.
@@ -219,8 +215,7 @@ async fn abandoned_requests_leave_no_connection_in_a_transaction() {
         };
         let _ = req.bearer_auth(u.token()).send().await;
         tokio::time::sleep(Duration::from_millis(30)).await;
-        let (count,): (i64,) = sqlx::query_as(&stuck_sql).fetch_one(&admin).await.unwrap();
-        stuck += count;
+        stuck += idle_in_transaction(&mut admin, &url).await;
     }
     assert_eq!(
         stuck, 0,
