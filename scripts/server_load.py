@@ -145,12 +145,20 @@ def run_backend(name, db_url, port):
             tok = None if label.startswith("limit") else token
             wrk(url, tok, script, seconds=WARMUP)
             results[label] = wrk(url, tok, script)
-        # "with 100 changes": a cursor 100 versions behind the latest.
+        # "with 100 changes": a cursor at the latest change, then 100 new heroes after it, so
+        # the page is exactly those 100 (the write phases leave far more behind older cursors,
+        # and a cursor 100 versions back would be 100 versions of the one PATCHed hero). A
+        # cursor is the version of the change it follows: with no other writer, the version
+        # of a fresh hero is the latest cursor (checked by the page's size below).
         if not wanted("GET /api/sync/changes (100 changes)"):
             return finish(name, proc, idle_rss, results)
-        latest = int(req("GET", base + f"/sync/changes?since={cursor_all}&limit=1000", None, token)["data"]["cursor"])
-        since = max(0, latest - 100)
+        since = req("POST", base + "/heroes", hero_body, token)["data"]["version"]
+        for _ in range(100):
+            req("POST", base + "/heroes", hero_body, token)
         url = base + f"/sync/changes?since={since}"
+        page = req("GET", url, None, token)["data"]
+        if len(page["changes"]) != 100 or page["hasMore"]:
+            raise SystemExit(f"bench: expected a page of 100 changes, got {len(page['changes'])}")
         wrk(url, token, seconds=WARMUP)
         results["GET /api/sync/changes (100 changes)"] = wrk(url, token)
         return finish(name, proc, idle_rss, results)
