@@ -5,7 +5,8 @@ Starts the release server (SQLite, then PostgreSQL) with the bench-only limit en
 a user with 20 heroes, and drives each endpoint with wrk at fixed concurrency for a fixed time
 after a warm-up. Every figure is also printed as a fraction of the limit endpoint measured in
 the same run, because this machine is shared and noisy: ratios hold where absolute numbers
-drift. Also records the server's RSS idle and its peak under load.
+drift. Also records the server's RSS idle, its peak under load, and its RSS after paging
+through the whole change feed (the answer cache filled to its bound).
 """
 import json
 import os
@@ -161,19 +162,37 @@ def run_backend(name, db_url, port):
             raise SystemExit(f"bench: expected a page of 100 changes, got {len(page['changes'])}")
         wrk(url, token, seconds=WARMUP)
         results["GET /api/sync/changes (100 changes)"] = wrk(url, token)
-        return finish(name, proc, idle_rss, results)
+        peak_rss = rss_kb(proc.pid, "VmHWM")
+        return finish(name, proc, idle_rss, results, peak_rss, page_feed(base, token, proc))
     finally:
         proc.terminate()
         proc.wait(timeout=10)
         shutil.rmtree(data_dir, ignore_errors=True)
 
 
-def finish(name, proc, idle_rss, results):
-    peak_rss = rss_kb(proc.pid, "VmHWM")
+def page_feed(base, token, proc):
+    """Every change of the user (the write phases leave 100,000+), in pages of 1,000, the most
+    a device may ask for: each page is an answer of ~0.5 MB that the answer cache keeps, so
+    this fills the cache to its byte bound. RSS afterwards shows what that bound costs."""
+    since, n, started = "0", 0, time.time()
+    while True:
+        page = req("GET", base + f"/sync/changes?since={since}&limit=1000", None, token)["data"]
+        n += len(page["changes"])
+        since = page["cursor"]
+        if not page["hasMore"]:
+            break
+    return {"changes": n, "seconds": round(time.time() - started, 1),
+            "rss_after_kb": rss_kb(proc.pid, "VmRSS")}
+
+
+def finish(name, proc, idle_rss, results, peak_rss=None, feed=None):
+    if peak_rss is None:
+        peak_rss = rss_kb(proc.pid, "VmHWM")
     limit = results["limit (no auth, no db)"]["rps"]
     for r in results.values():
         r["fraction_of_limit"] = round(r["rps"] / limit, 3) if limit else None
-    return {"backend": name, "idle_rss_kb": idle_rss, "peak_rss_kb": peak_rss, "scenarios": results}
+    return {"backend": name, "idle_rss_kb": idle_rss, "peak_rss_kb": peak_rss,
+            "whole_feed": feed, "scenarios": results}
 
 
 def pg_database():
@@ -200,6 +219,10 @@ def main():
             print(f"{label:40} {r['rps']:>10.0f} {r['p50_ms'] or 0:>8.2f} {r['p99_ms'] or 0:>8.2f} "
                   f"{r['fraction_of_limit']:>9.2f} {r['non_2xx']:>8}")
         print(f"RSS idle {b['idle_rss_kb'] / 1024:.1f} MiB, peak {b['peak_rss_kb'] / 1024:.1f} MiB")
+        if b["whole_feed"]:
+            f = b["whole_feed"]
+            print(f"whole feed in pages of 1000: {f['changes']} changes in {f['seconds']} s, "
+                  f"RSS after {f['rss_after_kb'] / 1024:.1f} MiB")
     return out
 
 
