@@ -11,6 +11,7 @@ pub mod envelope;
 pub mod event;
 pub mod hero;
 pub mod ids;
+pub mod live;
 pub mod story;
 pub mod sync;
 pub mod time;
@@ -23,7 +24,10 @@ pub use event::{
     AgeRange, CustomEvent, CustomEventCreate, CustomEventUpdate, EventCategory, EventTone,
 };
 pub use hero::{AvatarRequest, AvatarStatus, Hero, HeroCreate, HeroTrait, HeroUpdate};
-pub use ids::new_id;
+pub use ids::{
+    CustomEventId, HeroId, IllustrationId, JobId, MutationId, StoryId, UsageRecordId, UserId, new_id,
+};
+pub use live::{ChangedEvent, JobEvent, JobKind, JobProgress, LiveEventName};
 pub use story::{
     AudioRequest, EventType, GenerationStatus, Illustration, IllustrationStatus,
     IllustrationStatusResponse, Language, PlayRequest, Story, StoryCreate, StoryUpdate, Voice,

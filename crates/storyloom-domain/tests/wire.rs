@@ -194,6 +194,29 @@ fn sync_shapes() {
 }
 
 #[test]
+fn live_event_shapes() {
+    insta::assert_json_snapshot!(ChangedEvent::at(42));
+    insta::assert_json_snapshot!(ChangedEvent::default());
+    insta::assert_json_snapshot!(JobEvent {
+        entity: JobKind::Illustrations.entity(),
+        id: id(3),
+        kind: JobKind::Illustrations,
+        status: JobProgress::Partial,
+    });
+    for name in [LiveEventName::Ready, LiveEventName::Changed, LiveEventName::Job] {
+        assert_eq!(LiveEventName::from_name(name.name()), Some(name));
+        assert_eq!(serde_json::to_value(name).unwrap(), json!(name.name()));
+    }
+    for kind in [JobKind::Audio, JobKind::Illustrations, JobKind::Avatar] {
+        assert_eq!(JobKind::from_name(kind.name()), Some(kind));
+        assert_eq!(serde_json::to_value(kind).unwrap(), json!(kind.name()));
+    }
+    assert_eq!(ChangedEvent::at(7).version(), Some(7));
+    let hero: HeroId = serde_json::from_value(json!(id(5))).unwrap();
+    assert_eq!(serde_json::to_value(hero).unwrap(), json!(id(5)));
+}
+
+#[test]
 fn patch_bodies_tell_null_from_absent() {
     let p: HeroUpdate = serde_json::from_value(json!({"specialAbility": null, "age": 6})).unwrap();
     assert_eq!(p.special_ability, Some(None));
