@@ -243,6 +243,19 @@ impl StoryCreate {
     pub fn is_import(&self) -> bool {
         self.title.is_some() && self.content.is_some()
     }
+
+    /// Whether `story` answers a retried create of this body with the same id: the same hero,
+    /// occasion and language, and for an import the same words. A generated story's words
+    /// are the server's, so a retry cannot repeat them and they are not compared.
+    pub fn same_content(&self, story: &Story) -> bool {
+        story.hero_id == self.hero_id
+            && story.event_type == self.event_type
+            && story.custom_event_id == self.custom_event_id
+            && story.language == self.language
+            && (!self.is_import()
+                || (self.title.as_deref() == Some(story.title.as_str())
+                    && self.content.as_deref() == Some(story.content.as_str())))
+    }
 }
 
 impl Validate for StoryCreate {

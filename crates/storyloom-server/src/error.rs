@@ -297,3 +297,12 @@ fn operation_words(op: storyloom_domain::Operation) -> &'static str {
 
 /// Handler result.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Map a store failure, naming what a `NotFound` was about (`hero not found`): the same words
+/// from every entry point, so a REST 404 and a push `rejected` say the same thing.
+pub fn missing(what: &'static str) -> impl Fn(StoreError) -> ApiError {
+    move |e| match e {
+        StoreError::NotFound => ApiError::NotFound(what),
+        other => other.into(),
+    }
+}

@@ -6,39 +6,80 @@
 
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use storyloom_domain::{ChangedEvent, JobEvent, LiveEventName, UserId};
 use storyloom_store::{Backend, Store};
 
-use crate::cache::Caches;
+use crate::{cache::Caches, service::Committed};
 use tokio::sync::{broadcast, mpsc};
-use uuid::Uuid;
 
 const CHANNEL: &str = "storyloom_events";
 
-/// One event for one user's stream.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
-pub struct UserEvent {
-    /// Whose data changed.
-    pub user: Uuid,
-    /// SSE event name: `changed` or `job`.
-    pub kind: String,
-    /// SSE data (JSON).
-    pub data: serde_json::Value,
+/// What happened to one user's data or sessions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "data", rename_all = "camelCase")]
+pub enum Payload {
+    /// Data committed up to a version: streams get `changed`.
+    Changed(ChangedEvent),
+    /// Generation progress: streams get `job`.
+    Job(JobEvent),
+    /// A session was revoked (sign-out, refresh): servers drop it from their caches.
+    SessionRevoked {
+        /// Hex SHA-256 of its token.
+        #[serde(rename = "tokenHash")]
+        token_hash: String,
+    },
+    /// The account changed or is gone: servers drop its sessions and answers.
+    AccountChanged,
+}
+
+/// One event for one user, as it travels between server processes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveEvent {
+    /// Whose.
+    pub user: UserId,
+    /// What.
+    #[serde(flatten)]
+    pub payload: Payload,
+}
+
+impl LiveEvent {
+    /// A `job` event.
+    pub fn job(user: UserId, job: JobEvent) -> Self {
+        Self {
+            user,
+            payload: Payload::Job(job),
+        }
+    }
+
+    /// The SSE event a client's stream gets for this, if any (internal events give none).
+    pub fn sse(&self) -> Option<(LiveEventName, String)> {
+        let (name, data) = match &self.payload {
+            Payload::Changed(c) => (LiveEventName::Changed, serde_json::to_string(c)),
+            Payload::Job(j) => (LiveEventName::Job, serde_json::to_string(j)),
+            Payload::SessionRevoked { .. } | Payload::AccountChanged => return None,
+        };
+        data.ok().map(|d| (name, d))
+    }
+
+    fn changed_version(&self) -> Option<i64> {
+        match &self.payload {
+            Payload::Changed(c) => c.version(),
+            _ => None,
+        }
+    }
 }
 
 /// Fan-out of user events.
 #[derive(Clone)]
 pub struct Hub {
-    tx: broadcast::Sender<UserEvent>,
+    tx: broadcast::Sender<LiveEvent>,
     store: Arc<dyn Store>,
     /// On PostgreSQL: the queue of the task that sends `NOTIFY`s (see [`Hub::publish`]).
-    outbox: Arc<std::sync::OnceLock<mpsc::UnboundedSender<UserEvent>>>,
+    outbox: Arc<std::sync::OnceLock<mpsc::UnboundedSender<LiveEvent>>>,
     /// Caches kept current by the events (see [`crate::cache`]).
     pub caches: Caches,
 }
-
-/// Event kinds only servers see (cache invalidation), never forwarded to clients.
-pub const INTERNAL_AUTH: &str = "auth";
 
 impl Hub {
     /// A hub over a store (whose backend decides local broadcast or NOTIFY).
@@ -53,27 +94,28 @@ impl Hub {
     }
 
     /// Subscribe to every user's events (the stream filters by user).
-    pub fn subscribe(&self) -> broadcast::Receiver<UserEvent> {
+    pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
         self.tx.subscribe()
     }
 
     /// Deliver an event that arrived from `NOTIFY` (or locally) to this process's caches and
     /// streams.
-    pub fn deliver(&self, ev: UserEvent) {
-        match ev.kind.as_str() {
-            "changed" => {
-                if let Some(v) = ev.data["cursor"].as_str().and_then(|c| c.parse().ok()) {
-                    self.caches.note_version(ev.user, v);
+    pub fn deliver(&self, ev: LiveEvent) {
+        match &ev.payload {
+            Payload::Changed(c) => {
+                if let Some(v) = c.version() {
+                    self.caches.note_version(ev.user.uuid(), v);
                 }
             }
-            INTERNAL_AUTH => {
-                match ev.data["tokenHash"].as_str() {
-                    Some(hash) => self.caches.forget_session(hash),
-                    None => self.caches.forget_user(ev.user),
-                }
+            Payload::SessionRevoked { token_hash } => {
+                self.caches.forget_session(token_hash);
                 return;
             }
-            _ => {}
+            Payload::AccountChanged => {
+                self.caches.forget_user(ev.user.uuid());
+                return;
+            }
+            Payload::Job(_) => {}
         }
         let _ = self.tx.send(ev);
     }
@@ -86,7 +128,7 @@ impl Hub {
     /// as one `NOTIFY`, keeping only the newest `changed` cursor per user (clients only need
     /// the latest). The writer does not wait for it; its own process's version cache has
     /// already moved (see [`Hub::changed`]).
-    pub async fn publish(&self, ev: UserEvent) {
+    pub async fn publish(&self, ev: LiveEvent) {
         if self.store.backend() != Backend::Postgres {
             self.deliver(ev);
             return;
@@ -108,37 +150,36 @@ impl Hub {
         }
     }
 
-    /// The user's data changed up to `version`: clients should pull. The local version moves
-    /// before this returns, so the writer's next read on this process sees its write.
-    pub async fn changed(&self, user: Uuid, version: i64) {
-        self.caches.note_version(user, version);
-        self.publish(UserEvent {
-            user,
-            kind: "changed".into(),
-            data: serde_json::json!({ "cursor": version.to_string() }),
+    /// A write committed: clients should pull. The local version moves before this returns,
+    /// so the writer's next read on this process sees its write. Takes [`Committed`], which
+    /// only the service layer makes, so every announced change is a write it made.
+    pub async fn changed(&self, c: Committed) {
+        self.caches.note_version(c.user().uuid(), c.version());
+        self.publish(LiveEvent {
+            user: c.user(),
+            payload: Payload::Changed(ChangedEvent::at(c.version())),
         })
         .await;
     }
 
     /// A session was revoked: drop it from every process's cache.
-    pub async fn session_revoked(&self, user: Uuid, token_hash: &str) {
+    pub async fn session_revoked(&self, user: UserId, token_hash: &str) {
         self.caches.forget_session(token_hash);
-        let data = serde_json::json!({ "tokenHash": token_hash });
-        self.publish(UserEvent {
+        self.publish(LiveEvent {
             user,
-            kind: INTERNAL_AUTH.into(),
-            data,
+            payload: Payload::SessionRevoked {
+                token_hash: token_hash.to_owned(),
+            },
         })
         .await;
     }
 
     /// The account changed (profile) or is gone: drop its sessions and answers everywhere.
-    pub async fn user_changed(&self, user: Uuid) {
-        self.caches.forget_user(user);
-        self.publish(UserEvent {
+    pub async fn user_changed(&self, user: UserId) {
+        self.caches.forget_user(user.uuid());
+        self.publish(LiveEvent {
             user,
-            kind: INTERNAL_AUTH.into(),
-            data: serde_json::json!({}),
+            payload: Payload::AccountChanged,
         })
         .await;
     }
@@ -161,7 +202,7 @@ impl Hub {
                             loop {
                                 match listener.recv().await {
                                     Ok(n) => {
-                                        match serde_json::from_str::<Vec<UserEvent>>(n.payload()) {
+                                        match serde_json::from_str::<Vec<LiveEvent>>(n.payload()) {
                                             Ok(events) => {
                                                 events.into_iter().for_each(|ev| hub.deliver(ev))
                                             }
@@ -196,7 +237,7 @@ const MAX_PAYLOAD: usize = 7000;
 const NOTIFY_GAP: std::time::Duration = std::time::Duration::from_millis(10);
 
 /// The PostgreSQL sender task of [`Hub::publish`].
-async fn send_notifications(hub: Hub, mut rx: mpsc::UnboundedReceiver<UserEvent>) {
+async fn send_notifications(hub: Hub, mut rx: mpsc::UnboundedReceiver<LiveEvent>) {
     while let Some(first) = rx.recv().await {
         let started = tokio::time::Instant::now();
         let mut pending = vec![first];
@@ -214,17 +255,10 @@ async fn send_notifications(hub: Hub, mut rx: mpsc::UnboundedReceiver<UserEvent>
 }
 
 /// Keep every event but `changed`, of which only each user's newest cursor matters.
-fn coalesce(events: Vec<UserEvent>) -> Vec<UserEvent> {
-    let mut newest: std::collections::HashMap<Uuid, i64> = std::collections::HashMap::new();
-    let cursor = |ev: &UserEvent| {
-        ev.data["cursor"]
-            .as_str()
-            .and_then(|c| c.parse::<i64>().ok())
-    };
+fn coalesce(events: Vec<LiveEvent>) -> Vec<LiveEvent> {
+    let mut newest: std::collections::HashMap<UserId, i64> = std::collections::HashMap::new();
     for ev in &events {
-        if ev.kind == "changed"
-            && let Some(c) = cursor(ev)
-        {
+        if let Some(c) = ev.changed_version() {
             let e = newest.entry(ev.user).or_insert(c);
             *e = (*e).max(c);
         }
@@ -232,23 +266,25 @@ fn coalesce(events: Vec<UserEvent>) -> Vec<UserEvent> {
     events
         .into_iter()
         .filter(|ev| {
-            ev.kind != "changed"
-                || match cursor(ev) {
-                    Some(c) if newest.get(&ev.user) == Some(&c) => {
-                        // Keep the first event carrying the newest cursor, drop repeats.
-                        newest.remove(&ev.user);
-                        true
-                    }
-                    _ => false,
+            if !matches!(ev.payload, Payload::Changed(_)) {
+                return true;
+            }
+            match ev.changed_version() {
+                Some(c) if newest.get(&ev.user) == Some(&c) => {
+                    // Keep the first event carrying the newest cursor, drop repeats.
+                    newest.remove(&ev.user);
+                    true
                 }
+                _ => false,
+            }
         })
         .collect()
 }
 
 /// JSON arrays of events, each under the payload limit, with the events they carry.
-fn payloads(events: Vec<UserEvent>) -> Vec<(String, Vec<UserEvent>)> {
+fn payloads(events: Vec<LiveEvent>) -> Vec<(String, Vec<LiveEvent>)> {
     let mut out = Vec::new();
-    let mut batch: Vec<UserEvent> = Vec::new();
+    let mut batch: Vec<LiveEvent> = Vec::new();
     let mut size = 2;
     for ev in events {
         let len = serde_json::to_string(&ev).map(|s| s.len()).unwrap_or(0) + 1;
@@ -269,23 +305,32 @@ fn payloads(events: Vec<UserEvent>) -> Vec<(String, Vec<UserEvent>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use storyloom_domain::{EntityKind, JobKind, JobProgress};
+    use uuid::Uuid;
 
-    fn changed(user: Uuid, v: i64) -> UserEvent {
-        UserEvent {
+    fn user() -> UserId {
+        UserId(Uuid::now_v7())
+    }
+
+    fn changed(user: UserId, v: i64) -> LiveEvent {
+        LiveEvent {
             user,
-            kind: "changed".into(),
-            data: serde_json::json!({"cursor": v.to_string()}),
+            payload: Payload::Changed(ChangedEvent::at(v)),
         }
     }
 
     #[test]
     fn only_the_newest_cursor_per_user_is_sent() {
-        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
-        let job = UserEvent {
-            user: a,
-            kind: "job".into(),
-            data: serde_json::json!({"status": "completed"}),
-        };
+        let (a, b) = (user(), user());
+        let job = LiveEvent::job(
+            a,
+            JobEvent {
+                entity: EntityKind::Story,
+                id: Uuid::now_v7(),
+                kind: JobKind::Audio,
+                status: JobProgress::Completed,
+            },
+        );
         let out = coalesce(vec![
             changed(a, 3),
             changed(b, 1),
@@ -294,30 +339,37 @@ mod tests {
             changed(a, 4),
             changed(a, 5),
         ]);
-        let summary: Vec<(Uuid, String, serde_json::Value)> =
-            out.into_iter().map(|e| (e.user, e.kind, e.data)).collect();
-        assert_eq!(
-            summary,
-            vec![
-                (b, "changed".into(), serde_json::json!({"cursor": "1"})),
-                (a, "job".into(), job.data),
-                (a, "changed".into(), serde_json::json!({"cursor": "5"})),
-            ]
-        );
+        assert_eq!(out, vec![changed(b, 1), job, changed(a, 5)]);
     }
 
     #[test]
     fn payloads_stay_under_the_limit_and_lose_nothing() {
-        let events: Vec<UserEvent> = (0..500).map(|v| changed(Uuid::now_v7(), v)).collect();
+        let events: Vec<LiveEvent> = (0..500).map(|v| changed(user(), v)).collect();
         let chunks = payloads(events);
         assert!(chunks.len() > 1);
         let mut n = 0;
         for (json, evs) in &chunks {
             assert!(json.len() <= MAX_PAYLOAD, "{}", json.len());
-            let back: Vec<UserEvent> = serde_json::from_str(json).unwrap();
-            assert_eq!(back.len(), evs.len());
+            let back: Vec<LiveEvent> = serde_json::from_str(json).unwrap();
+            assert_eq!(&back, evs);
             n += back.len();
         }
         assert_eq!(n, 500);
+    }
+
+    #[test]
+    fn internal_events_never_reach_a_client_stream() {
+        let u = user();
+        let revoked = LiveEvent {
+            user: u,
+            payload: Payload::SessionRevoked {
+                token_hash: "ab".into(),
+            },
+        };
+        assert_eq!(revoked.sse(), None);
+        assert_eq!(
+            changed(u, 9).sse(),
+            Some((LiveEventName::Changed, r#"{"cursor":"9"}"#.to_owned()))
+        );
     }
 }

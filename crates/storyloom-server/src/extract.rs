@@ -34,6 +34,20 @@ impl AuthUser {
     pub fn id(&self) -> Uuid {
         self.user.id
     }
+
+    /// The user's typed id.
+    pub fn user_id(&self) -> storyloom_domain::UserId {
+        storyloom_domain::UserId(self.user.id)
+    }
+
+    /// The caller as the service layer needs it.
+    pub fn caller(&self) -> crate::service::Caller {
+        crate::service::Caller {
+            user: self.user_id(),
+            voice: self.user.preferred_voice,
+            language: self.user.preferred_language,
+        }
+    }
 }
 
 /// Hex SHA-256 of a session token: the only form in which tokens are stored.

@@ -16,6 +16,7 @@ pub mod limits;
 pub mod media;
 pub mod openapi;
 pub mod routes;
+pub mod service;
 pub mod state;
 pub mod telemetry;
 

@@ -126,8 +126,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<(Vec<Story>, i64)>;
     /// One story with its illustrations.
     async fn get_story(&self, user: Uuid, id: Uuid) -> StoreResult<Story>;
-    /// Insert a written story (bumping its custom event's usage), or return the existing one
-    /// for a retried create with the same content.
+    /// Insert a written story (bumping its custom event's usage). `IdConflict` when the id is
+    /// taken: whether a taken id is a retry of the same create is the service layer's rule
+    /// (`StoryCreate::same_content`), since only it knows the request.
     async fn create_story(&self, user: Uuid, new: NewStory) -> StoreResult<Created<Story>>;
     /// Apply a patch.
     async fn update_story(

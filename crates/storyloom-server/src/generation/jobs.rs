@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use storyloom_domain::{
-    AvatarStatus, GenerationStatus, IllustrationStatus, Language, Operation, Voice, time,
+    AvatarStatus, GenerationStatus, IllustrationStatus, JobKind, JobProgress, Language, Operation,
+    Voice, time,
 };
 use storyloom_store::{JobRecord, NewJob};
 use tokio::sync::watch;
@@ -20,7 +21,6 @@ use uuid::Uuid;
 use storyloom_media::{MediaKey, MediaKind};
 
 use crate::{
-    events_hub::UserEvent,
     generation::{Reservation, call, limit_of, settle},
     state::AppState,
 };
@@ -56,11 +56,11 @@ pub enum JobSpec {
 }
 
 impl JobSpec {
-    fn name(&self) -> &'static str {
+    fn kind(&self) -> JobKind {
         match self {
-            Self::Audio { .. } => "audio",
-            Self::Illustrations { .. } => "illustrations",
-            Self::Avatar { .. } => "avatar",
+            Self::Audio { .. } => JobKind::Audio,
+            Self::Illustrations { .. } => JobKind::Illustrations,
+            Self::Avatar { .. } => JobKind::Avatar,
         }
     }
 
@@ -69,7 +69,7 @@ impl JobSpec {
         NewJob {
             id: storyloom_domain::new_id(),
             user_id: user,
-            kind: self.name().to_owned(),
+            kind: self.kind().name().to_owned(),
             entity_id: entity,
             payload: serde_json::to_string(self).unwrap_or_default(),
             max_attempts: MAX_ATTEMPTS,
@@ -277,26 +277,13 @@ async fn finish_failed(state: &AppState, worker: &str, job: &JobRecord, message:
     };
     tracing::warn!(error = %message, "job failed for good");
     if let Ok(v) = version {
-        announce(state, job, "failed", v).await;
+        announce(state, job, JobProgress::Failed, v).await;
     }
 }
 
 /// Tell the user's streams about job progress and the new data.
-async fn announce(state: &AppState, job: &JobRecord, status: &str, version: i64) {
-    let entity = if job.kind == "avatar" {
-        "hero"
-    } else {
-        "story"
-    };
-    state
-        .hub
-        .publish(UserEvent {
-            user: job.user_id,
-            kind: "job".into(),
-            data: serde_json::json!({"entity": entity, "id": job.entity_id, "kind": job.kind, "status": status}),
-        })
-        .await;
-    state.hub.changed(job.user_id, version).await;
+async fn announce(state: &AppState, job: &JobRecord, status: JobProgress, version: i64) {
+    crate::service::generation::job_progress(state, job, status, version).await;
 }
 
 fn reservation(state: &AppState, job: &JobRecord, op: Operation, record_id: Uuid) -> Reservation {
@@ -340,7 +327,7 @@ async fn run_job(state: &AppState, job: &JobRecord) -> Result<(), JobError> {
                     now(),
                 )
                 .await?;
-            announce(state, job, "processing", s.version).await;
+            announce(state, job, JobProgress::Processing, s.version).await;
             let r = reservation(state, job, Operation::AudioGeneration, record_id);
             let text = format!("{}.\n\n{}", story.title, story.content);
             let narration = call(state, &r, state.ai.narrator.narrate(&text, language, voice))
@@ -369,7 +356,7 @@ async fn run_job(state: &AppState, job: &JobRecord) -> Result<(), JobError> {
             if let Some(old) = story.audio_url.filter(|old| *old != key) {
                 state.media.delete_keys(&[old]).await;
             }
-            announce(state, job, "completed", s.version).await;
+            announce(state, job, JobProgress::Completed, s.version).await;
         }
         JobSpec::Illustrations { record_id } => {
             let story = match state.store.get_story(user, job.entity_id).await {
@@ -382,7 +369,7 @@ async fn run_job(state: &AppState, job: &JobRecord) -> Result<(), JobError> {
                 .store
                 .set_illustration_status(user, story.id, IllustrationStatus::Processing, now())
                 .await?;
-            announce(state, job, "processing", s.version).await;
+            announce(state, job, JobProgress::Processing, s.version).await;
             let r = reservation(state, job, Operation::IllustrationGeneration, record_id);
             let started = Instant::now();
             // Without narration yet, time scenes as if read at ~14 characters a second.
@@ -490,9 +477,9 @@ async fn run_job(state: &AppState, job: &JobRecord) -> Result<(), JobError> {
                 .set_illustration_status(user, story.id, status, now())
                 .await?;
             let word = match status {
-                IllustrationStatus::Completed => "completed",
-                IllustrationStatus::Partial => "partial",
-                _ => "failed",
+                IllustrationStatus::Completed => JobProgress::Completed,
+                IllustrationStatus::Partial => JobProgress::Partial,
+                _ => JobProgress::Failed,
             };
             announce(state, job, word, s.version).await;
         }
@@ -506,7 +493,7 @@ async fn run_job(state: &AppState, job: &JobRecord) -> Result<(), JobError> {
                 .store
                 .set_hero_avatar(user, hero.id, AvatarStatus::Processing, None, None, now())
                 .await?;
-            announce(state, job, "processing", h.version).await;
+            announce(state, job, JobProgress::Processing, h.version).await;
             let r = reservation(state, job, Operation::AvatarGeneration, record_id);
             let picture = call(
                 state,
@@ -536,7 +523,7 @@ async fn run_job(state: &AppState, job: &JobRecord) -> Result<(), JobError> {
             if let Some(old) = hero.avatar_url.filter(|old| *old != key) {
                 state.media.delete_keys(&[old]).await;
             }
-            announce(state, job, "completed", h.version).await;
+            announce(state, job, JobProgress::Completed, h.version).await;
         }
     }
     Ok(())

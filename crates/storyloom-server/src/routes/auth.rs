@@ -8,23 +8,16 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use storyloom_domain::{
-    AuthResponse, Envelope, SessionInfo, SignIn, SignUp, User, new_id, time,
-    validate::normalize_email,
-};
-use storyloom_store::{NewUser, SessionRecord, UserRecord};
+use storyloom_domain::{AuthResponse, Envelope, SessionInfo, SignIn, SignUp, User, time};
+use storyloom_store::UserRecord;
 
 use crate::{
-    auth::{hash_password, new_token, verify_password},
     error::{ApiError, ApiResult},
-    extract::{ApiJson, AuthUser, ClientAddr, token_hash},
-    limits::Decision,
+    extract::{ApiJson, AuthUser, ClientAddr},
     routes::{ok, rate_limit_headers, with_status},
+    service::account::{self, reset_unix},
     state::AppState,
 };
-
-/// How long a refreshed-away token keeps working, so requests in flight still succeed.
-const REFRESH_GRACE_MS: i64 = 60_000;
 
 pub fn router(state: AppState) -> Router<AppState> {
     let limited = Router::new()
@@ -45,29 +38,6 @@ pub(crate) fn user_dto(u: &UserRecord) -> User {
         name: u.name.clone(),
         created_at: time::from_millis(u.created_at),
     }
-}
-
-async fn issue_session(state: &AppState, user: &UserRecord) -> ApiResult<SessionInfo> {
-    let token = new_token()?;
-    let now = time::now().timestamp_millis();
-    let expires_at = now + (state.config.session_hours as i64) * 3_600_000;
-    state
-        .store
-        .create_session(SessionRecord {
-            token_hash: token_hash(&token),
-            user_id: user.id,
-            created_at: now,
-            expires_at,
-        })
-        .await?;
-    Ok(SessionInfo {
-        token,
-        expires_at: time::from_millis(expires_at),
-    })
-}
-
-fn reset_unix(d: &Decision) -> i64 {
-    time::now().timestamp() + d.reset_after.as_secs().max(1) as i64
 }
 
 /// Per-address limit on sign-up and sign-in, as a layer so every answer of these routes —
@@ -100,23 +70,7 @@ pub async fn sign_up(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<SignUp>,
 ) -> ApiResult<Response> {
-    let email = normalize_email(&body.email);
-    if state.store.user_by_email(&email).await?.is_some() {
-        return Err(ApiError::EmailTaken);
-    }
-    let password_hash = hash_password(body.password).await?;
-    let name = body.name.filter(|n| !n.trim().is_empty());
-    let user = state
-        .store
-        .create_user(NewUser {
-            id: new_id(),
-            email,
-            password_hash,
-            name,
-            now: time::now().timestamp_millis(),
-        })
-        .await?;
-    let session = issue_session(&state, &user).await?;
+    let (user, session) = account::sign_up(&state, body).await?;
     Ok(with_status(
         StatusCode::CREATED,
         AuthResponse {
@@ -132,23 +86,7 @@ pub async fn sign_in(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<SignIn>,
 ) -> ApiResult<Response> {
-    let email = normalize_email(&body.email);
-    let failures = state.signin_failures.peek(&email);
-    if !failures.allowed {
-        return Err(ApiError::RateLimited {
-            retry_after: failures.reset_after.as_secs().max(1),
-            reset_at: reset_unix(&failures),
-        });
-    }
-    let user = state.store.user_by_email(&email).await?;
-    let hash = user.as_ref().map(|u| u.password_hash.clone());
-    if !verify_password(body.password, hash).await? {
-        state.signin_failures.record(&email);
-        return Err(ApiError::InvalidCredentials);
-    }
-    let user = user.ok_or(ApiError::InvalidCredentials)?;
-    state.signin_failures.clear(&email);
-    let session = issue_session(&state, &user).await?;
+    let (user, session) = account::sign_in(&state, body).await?;
     Ok(ok(AuthResponse {
         user: user_dto(&user),
         session,
@@ -170,16 +108,7 @@ pub async fn session(auth: AuthUser) -> Response {
 #[utoipa::path(post, path = "/api/auth/session/refresh", tag = "auth",
     responses((status = 200, body = Envelope<AuthResponse>), (status = 401)), security(("bearer" = [])))]
 pub async fn refresh(State(state): State<AppState>, auth: AuthUser) -> ApiResult<Response> {
-    let session = issue_session(&state, &auth.user).await?;
-    let grace = time::now().timestamp_millis() + REFRESH_GRACE_MS;
-    state
-        .store
-        .set_session_expiry(&auth.session.token_hash, grace)
-        .await?;
-    state
-        .hub
-        .session_revoked(auth.id(), &auth.session.token_hash)
-        .await;
+    let session = account::refresh(&state, &auth.user, &auth.session.token_hash).await?;
     Ok(ok(AuthResponse {
         user: user_dto(&auth.user),
         session,
@@ -189,10 +118,6 @@ pub async fn refresh(State(state): State<AppState>, auth: AuthUser) -> ApiResult
 #[utoipa::path(post, path = "/api/auth/sign-out", tag = "auth",
     responses((status = 200), (status = 401)), security(("bearer" = [])))]
 pub async fn sign_out(State(state): State<AppState>, auth: AuthUser) -> ApiResult<Response> {
-    state.store.delete_session(&auth.session.token_hash).await?;
-    state
-        .hub
-        .session_revoked(auth.id(), &auth.session.token_hash)
-        .await;
+    account::sign_out(&state, auth.user_id(), &auth.session.token_hash).await?;
     Ok(ok(serde_json::json!({ "signedOut": true })))
 }

@@ -1,15 +1,15 @@
 //! Custom events CRUD.
 
-use axum::{Router, extract::State, http::StatusCode, response::Response, routing::get};
+use axum::{Router, extract::State, response::Response, routing::get};
 use storyloom_domain::{
-    CustomEvent, CustomEventCreate, CustomEventUpdate, Envelope, Pagination, new_id, time,
+    CustomEvent, CustomEventCreate, CustomEventId, CustomEventUpdate, Envelope, Pagination,
 };
-use storyloom_store::StoreError;
 
 use crate::{
-    error::{ApiError, ApiResult},
+    error::{ApiResult, missing},
     extract::{ApiJson, AuthUser, IfMatch, ListParams, PathId},
-    routes::{DeletedResponse, ok, page, with_status},
+    routes::{DeletedResponse, created, ok, page},
+    service::events,
     state::AppState,
 };
 
@@ -20,13 +20,6 @@ pub fn router() -> Router<AppState> {
             "/custom-events/{id}",
             get(show).patch(update).delete(remove),
         )
-}
-
-fn not_found(e: StoreError) -> ApiError {
-    match e {
-        StoreError::NotFound => ApiError::NotFound("custom event"),
-        other => other.into(),
-    }
 }
 
 #[utoipa::path(get, path = "/api/custom-events", tag = "custom events",
@@ -55,7 +48,7 @@ pub async fn show(
         .store
         .get_event(auth.id(), id)
         .await
-        .map_err(not_found)?))
+        .map_err(missing("custom event"))?))
 }
 
 #[utoipa::path(post, path = "/api/custom-events", tag = "custom events", request_body = CustomEventCreate,
@@ -65,19 +58,10 @@ pub async fn create(
     auth: AuthUser,
     ApiJson(body): ApiJson<CustomEventCreate>,
 ) -> ApiResult<Response> {
-    let id = body.id.unwrap_or_else(new_id);
-    let created = state
-        .store
-        .create_event(auth.id(), id, &body, time::now().timestamp_millis())
-        .await?;
-    let status = if created.is_new() {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    let entity = created.into_inner();
-    state.hub.changed(auth.id(), entity.version).await;
-    Ok(with_status(status, entity))
+    let id = body.id.map_or_else(CustomEventId::new, CustomEventId);
+    Ok(created(
+        events::create(&state, auth.user_id(), id, &body).await?,
+    ))
 }
 
 #[utoipa::path(patch, path = "/api/custom-events/{id}", tag = "custom events", params(("id" = uuid::Uuid, Path)),
@@ -90,18 +74,7 @@ pub async fn update(
     IfMatch(if_match): IfMatch,
     ApiJson(body): ApiJson<CustomEventUpdate>,
 ) -> ApiResult<Response> {
-    let ev = state
-        .store
-        .update_event(
-            auth.id(),
-            id,
-            &body,
-            if_match,
-            time::now().timestamp_millis(),
-        )
-        .await
-        .map_err(not_found)?;
-    state.hub.changed(auth.id(), ev.version).await;
+    let ev = events::update(&state, auth.user_id(), CustomEventId(id), &body, if_match).await?;
     Ok(ok(ev))
 }
 
@@ -113,11 +86,6 @@ pub async fn remove(
     PathId(id): PathId,
     IfMatch(if_match): IfMatch,
 ) -> ApiResult<Response> {
-    let deleted = state
-        .store
-        .delete_event(auth.id(), id, if_match, time::now().timestamp_millis())
-        .await
-        .map_err(not_found)?;
-    state.hub.changed(auth.id(), deleted.version).await;
+    events::delete(&state, auth.user_id(), CustomEventId(id), if_match).await?;
     Ok(ok(DeletedResponse { id, deleted: true }))
 }

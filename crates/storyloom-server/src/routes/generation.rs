@@ -1,5 +1,5 @@
 //! Generation endpoints: narration, illustrations, avatars, event enhancement. Story text is
-//! written in `stories::create` through [`write_story`].
+//! written by the story create (`service::stories::create`).
 
 use axum::{
     Router,
@@ -8,19 +8,17 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use storyloom_ai::{Occasion, StoryRequest, StoryText};
 use storyloom_domain::{
-    AudioRequest, AvatarRequest, CustomEvent, Envelope, Hero, IllustrationStatusResponse,
-    Operation, Story, StoryCreate, time,
+    AudioRequest, AvatarRequest, CustomEvent, CustomEventId, Envelope, Hero, HeroId,
+    IllustrationStatusResponse, Story, StoryId,
 };
-use storyloom_store::StoreError;
-use uuid::Uuid;
 
 use crate::{
-    error::{ApiError, ApiResult},
+    error::{ApiResult, missing},
     extract::{AuthUser, OptionalJson, PathId},
-    generation::{self, jobs::JobSpec},
+    generation::Reservation,
     routes::{ok, with_status},
+    service::generation,
     state::AppState,
 };
 
@@ -36,50 +34,7 @@ pub fn router() -> Router<AppState> {
         .route("/custom-events/{id}/enhance", post(enhance))
 }
 
-fn not_found(what: &'static str) -> impl Fn(StoreError) -> ApiError {
-    move |e| match e {
-        StoreError::NotFound => ApiError::NotFound(what),
-        other => other.into(),
-    }
-}
-
-/// A seed from the story id, so a retried generation of the same story writes the same text.
-fn seed_of(id: Uuid) -> u64 {
-    let b = id.as_u128();
-    (b as u64) ^ ((b >> 64) as u64)
-}
-
-/// Write a story's text on a reserved `story_generation` slot.
-pub async fn write_story(
-    state: &AppState,
-    user: Uuid,
-    id: Uuid,
-    body: &StoryCreate,
-    hero: Hero,
-    event: Option<CustomEvent>,
-) -> Result<(StoryText, generation::Reservation), ApiError> {
-    let occasion = match (event, body.event_type) {
-        (Some(ev), _) => Occasion::Custom(ev),
-        (None, Some(t)) => Occasion::Builtin(t),
-        (None, None) => {
-            return Err(ApiError::field(
-                "eventType",
-                "give an eventType or a customEventId",
-            ));
-        }
-    };
-    let r = generation::reserve(state, user, Operation::StoryGeneration).await?;
-    let request = StoryRequest {
-        hero,
-        occasion,
-        language: body.language,
-        seed: Some(seed_of(id)),
-    };
-    let text = generation::call(state, &r, state.ai.story_writer.write_story(&request)).await?;
-    Ok((text, r))
-}
-
-fn accepted<T: serde::Serialize>(data: T, r: &generation::Reservation) -> Response {
+fn accepted<T: serde::Serialize>(data: T, r: &Reservation) -> Response {
     let mut resp = with_status(StatusCode::ACCEPTED, data);
     r.headers(resp.headers_mut());
     resp
@@ -94,31 +49,7 @@ pub async fn audio(
     PathId(id): PathId,
     OptionalJson(body): OptionalJson<AudioRequest>,
 ) -> ApiResult<Response> {
-    let user = auth.id();
-    let story = state
-        .store
-        .get_story(user, id)
-        .await
-        .map_err(not_found("story"))?;
-    let r = generation::reserve(&state, user, Operation::AudioGeneration).await?;
-    let spec = JobSpec::Audio {
-        record_id: r.record_id,
-        language: body.language.unwrap_or(story.language),
-        voice: body.voice.unwrap_or(auth.user.preferred_voice),
-    };
-    let story = match state
-        .store
-        .request_audio(user, id, spec.job(user, id))
-        .await
-    {
-        Ok(s) => s,
-        Err(e) => {
-            generation::cancel(&state, &r).await;
-            return Err(not_found("story")(e));
-        }
-    };
-    state.jobs_ready.notify_waiters();
-    state.hub.changed(user, story.version).await;
+    let (story, r) = generation::request_audio(&state, auth.caller(), StoryId(id), &body).await?;
     Ok(accepted(story, &r))
 }
 
@@ -129,29 +60,7 @@ pub async fn illustrations(
     auth: AuthUser,
     PathId(id): PathId,
 ) -> ApiResult<Response> {
-    let user = auth.id();
-    state
-        .store
-        .get_story(user, id)
-        .await
-        .map_err(not_found("story"))?;
-    let r = generation::reserve(&state, user, Operation::IllustrationGeneration).await?;
-    let spec = JobSpec::Illustrations {
-        record_id: r.record_id,
-    };
-    let story = match state
-        .store
-        .request_illustrations(user, id, spec.job(user, id))
-        .await
-    {
-        Ok(s) => s,
-        Err(e) => {
-            generation::cancel(&state, &r).await;
-            return Err(not_found("story")(e));
-        }
-    };
-    state.jobs_ready.notify_waiters();
-    state.hub.changed(user, story.version).await;
+    let (story, r) = generation::request_illustrations(&state, auth.user_id(), StoryId(id)).await?;
     Ok(accepted(story, &r))
 }
 
@@ -166,7 +75,7 @@ pub async fn illustration_status(
         .store
         .get_story(auth.id(), id)
         .await
-        .map_err(not_found("story"))?;
+        .map_err(missing("story"))?;
     let ills = story.illustrations.unwrap_or_default();
     let count = |s| ills.iter().filter(|i| i.generation_status == s).count() as i64;
     Ok(ok(IllustrationStatusResponse {
@@ -187,35 +96,7 @@ pub async fn avatar(
     PathId(id): PathId,
     OptionalJson(body): OptionalJson<AvatarRequest>,
 ) -> ApiResult<Response> {
-    let user = auth.id();
-    let hero = state
-        .store
-        .get_hero(user, id)
-        .await
-        .map_err(not_found("hero"))?;
-    // Refuse unsafe text now, while the parent is looking, not later in a job.
-    storyloom_ai::safety::screen_hero(&hero)?;
-    if let Some(p) = &body.prompt {
-        storyloom_ai::safety::check("prompt", p)?;
-    }
-    let r = generation::reserve(&state, user, Operation::AvatarGeneration).await?;
-    let spec = JobSpec::Avatar {
-        record_id: r.record_id,
-        prompt: body.prompt.clone(),
-    };
-    let hero = match state
-        .store
-        .request_avatar(user, id, spec.job(user, id))
-        .await
-    {
-        Ok(h) => h,
-        Err(e) => {
-            generation::cancel(&state, &r).await;
-            return Err(not_found("hero")(e));
-        }
-    };
-    state.jobs_ready.notify_waiters();
-    state.hub.changed(user, hero.version).await;
+    let (hero, r) = generation::request_avatar(&state, auth.user_id(), HeroId(id), &body).await?;
     Ok(accepted(hero, &r))
 }
 
@@ -227,32 +108,7 @@ pub async fn enhance(
     auth: AuthUser,
     PathId(id): PathId,
 ) -> ApiResult<Response> {
-    let user = auth.id();
-    let event = state
-        .store
-        .get_event(user, id)
-        .await
-        .map_err(not_found("custom event"))?;
-    let r = generation::reserve(&state, user, Operation::EventEnhancement).await?;
-    let language = auth.user.preferred_language;
-    let e = generation::call(
-        &state,
-        &r,
-        state.ai.event_enhancer.enhance(&event, language),
-    )
-    .await?;
-    let event = state
-        .store
-        .set_event_enhancement(
-            user,
-            id,
-            &e.keywords,
-            &e.prompt_seed,
-            time::now().timestamp_millis(),
-        )
-        .await
-        .map_err(not_found("custom event"))?;
-    state.hub.changed(user, event.version).await;
+    let (event, r) = generation::enhance_event(&state, auth.caller(), CustomEventId(id)).await?;
     let mut resp = ok(event).into_response();
     r.headers(resp.headers_mut());
     Ok(resp)

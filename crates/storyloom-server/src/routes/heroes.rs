@@ -1,12 +1,13 @@
 //! Heroes CRUD.
 
-use axum::{Router, extract::State, http::StatusCode, response::Response, routing::get};
-use storyloom_domain::{Envelope, Hero, HeroCreate, HeroUpdate, Pagination, new_id, time};
+use axum::{Router, extract::State, response::Response, routing::get};
+use storyloom_domain::{Envelope, Hero, HeroCreate, HeroId, HeroUpdate, Pagination};
 
 use crate::{
-    error::{ApiError, ApiResult},
+    error::{ApiResult, missing},
     extract::{ApiJson, AuthUser, IfMatch, ListParams, PathId},
-    routes::{DeletedResponse, ok, page, with_status},
+    routes::{DeletedResponse, created, ok, page},
+    service::heroes,
     state::AppState,
 };
 
@@ -14,13 +15,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/heroes", get(list).post(create))
         .route("/heroes/{id}", get(show).patch(update).delete(remove))
-}
-
-fn not_found(e: storyloom_store::StoreError) -> ApiError {
-    match e {
-        storyloom_store::StoreError::NotFound => ApiError::NotFound("hero"),
-        other => other.into(),
-    }
 }
 
 #[utoipa::path(get, path = "/api/heroes", tag = "heroes",
@@ -49,7 +43,7 @@ pub async fn show(
         .store
         .get_hero(auth.id(), id)
         .await
-        .map_err(not_found)?;
+        .map_err(missing("hero"))?;
     Ok(ok(hero))
 }
 
@@ -61,19 +55,10 @@ pub async fn create(
     auth: AuthUser,
     ApiJson(body): ApiJson<HeroCreate>,
 ) -> ApiResult<Response> {
-    let id = body.id.unwrap_or_else(new_id);
-    let created = state
-        .store
-        .create_hero(auth.id(), id, &body, time::now().timestamp_millis())
-        .await?;
-    let status = if created.is_new() {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    let entity = created.into_inner();
-    state.hub.changed(auth.id(), entity.version).await;
-    Ok(with_status(status, entity))
+    let id = body.id.map_or_else(HeroId::new, HeroId);
+    Ok(created(
+        heroes::create(&state, auth.user_id(), id, &body).await?,
+    ))
 }
 
 #[utoipa::path(patch, path = "/api/heroes/{id}", tag = "heroes", params(("id" = uuid::Uuid, Path)),
@@ -86,18 +71,7 @@ pub async fn update(
     IfMatch(if_match): IfMatch,
     ApiJson(body): ApiJson<HeroUpdate>,
 ) -> ApiResult<Response> {
-    let hero = state
-        .store
-        .update_hero(
-            auth.id(),
-            id,
-            &body,
-            if_match,
-            time::now().timestamp_millis(),
-        )
-        .await
-        .map_err(not_found)?;
-    state.hub.changed(auth.id(), hero.version).await;
+    let hero = heroes::update(&state, auth.user_id(), HeroId(id), &body, if_match).await?;
     Ok(ok(hero))
 }
 
@@ -109,12 +83,6 @@ pub async fn remove(
     PathId(id): PathId,
     IfMatch(if_match): IfMatch,
 ) -> ApiResult<Response> {
-    let deleted = state
-        .store
-        .delete_hero(auth.id(), id, if_match, time::now().timestamp_millis())
-        .await
-        .map_err(not_found)?;
-    state.media.delete_keys(&deleted.media_keys).await;
-    state.hub.changed(auth.id(), deleted.version).await;
+    heroes::delete(&state, auth.user_id(), HeroId(id), if_match).await?;
     Ok(ok(DeletedResponse { id, deleted: true }))
 }

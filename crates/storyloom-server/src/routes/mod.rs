@@ -75,6 +75,16 @@ pub fn with_status<T: Serialize>(status: StatusCode, data: T) -> Response {
     (status, Json(Envelope::ok(data))).into_response()
 }
 
+/// 201 for a new entity, 200 for the existing one of a retried create.
+pub fn created<T: Serialize>(c: crate::service::Created<T>) -> Response {
+    let status = if c.is_new() {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    with_status(status, c.into_inner())
+}
+
 /// 200 with a list and its page.
 pub fn page<T: Serialize>(data: Vec<T>, pagination: Pagination) -> Response {
     (StatusCode::OK, Json(Envelope::page(data, pagination))).into_response()

@@ -9,6 +9,7 @@ use crate::{
     error::ApiResult,
     extract::{ApiJson, AuthUser},
     routes::ok,
+    service,
     state::AppState,
 };
 
@@ -48,11 +49,7 @@ pub async fn update_profile(
     auth: AuthUser,
     ApiJson(body): ApiJson<ProfileUpdate>,
 ) -> ApiResult<Response> {
-    let user = state
-        .store
-        .update_profile(auth.id(), &body, time::now().timestamp_millis())
-        .await?;
-    state.hub.user_changed(auth.id()).await;
+    let user = service::account::update_profile(&state, auth.user_id(), &body).await?;
     Ok(ok(build_profile(&state, &user).await?))
 }
 
@@ -86,14 +83,6 @@ pub async fn usage(State(state): State<AppState>, auth: AuthUser) -> ApiResult<R
 #[utoipa::path(delete, path = "/api/user/account", tag = "user",
     responses((status = 200)), security(("bearer" = [])))]
 pub async fn delete_account(State(state): State<AppState>, auth: AuthUser) -> ApiResult<Response> {
-    state.store.delete_user(auth.id()).await?;
-    // Rows first: once they are gone nothing can hand out a URL to this media, so a failure
-    // here leaves only unreachable blobs, which the next deletion attempt would not see.
-    // The whole prefix goes, which also catches blobs of jobs that were still running.
-    if let Err(e) = state.media.delete_user(auth.id()).await {
-        tracing::warn!(user.id = %auth.id(), error = %e, "could not delete the account's media");
-    }
-    state.hub.user_changed(auth.id()).await;
-    tracing::info!(user.id = %auth.id(), "account deleted");
+    service::account::delete_account(&state, auth.user_id()).await?;
     Ok(ok(serde_json::json!({ "deleted": true })))
 }

@@ -3,23 +3,19 @@
 use axum::{
     Router,
     extract::State,
-    http::StatusCode,
     response::Response,
     routing::{get, post},
 };
 use storyloom_domain::{
-    Envelope, GenerationStatus, IllustrationStatus, Pagination, PlayRequest, Story, StoryCreate,
-    StoryUpdate, new_id, time,
+    Envelope, Pagination, PlayRequest, Story, StoryCreate, StoryId, StoryUpdate,
 };
-use storyloom_store::{NewStory, StoreError, StoryFilter};
-
-use storyloom_domain::Operation;
+use storyloom_store::StoryFilter;
 
 use crate::{
-    error::{ApiError, ApiResult},
+    error::{ApiResult, missing},
     extract::{ApiJson, AuthUser, IfMatch, ListParams, OptionalJson, PathId},
-    generation::{self, jobs::JobSpec},
-    routes::{DeletedResponse, ok, page, with_status},
+    routes::{DeletedResponse, created, ok, page},
+    service::stories,
     state::AppState,
 };
 
@@ -28,13 +24,6 @@ pub fn router() -> Router<AppState> {
         .route("/stories", get(list).post(create))
         .route("/stories/{id}", get(show).patch(update).delete(remove))
         .route("/stories/{id}/play", post(play))
-}
-
-fn not_found(e: StoreError) -> ApiError {
-    match e {
-        StoreError::NotFound => ApiError::NotFound("story"),
-        other => other.into(),
-    }
 }
 
 #[utoipa::path(get, path = "/api/stories", tag = "stories",
@@ -68,19 +57,7 @@ pub async fn show(
         .store
         .get_story(auth.id(), id)
         .await
-        .map_err(not_found)?))
-}
-
-/// Whether an existing story answers a retried create of `body` (same id): same hero and
-/// occasion, and for an import the same words.
-fn same_request(story: &Story, body: &StoryCreate) -> bool {
-    story.hero_id == body.hero_id
-        && story.event_type == body.event_type
-        && story.custom_event_id == body.custom_event_id
-        && story.language == body.language
-        && (!body.is_import()
-            || (body.title.as_deref() == Some(story.title.as_str())
-                && body.content.as_deref() == Some(story.content.as_str())))
+        .map_err(missing("story"))?))
 }
 
 #[utoipa::path(post, path = "/api/stories", tag = "stories", request_body = StoryCreate,
@@ -91,142 +68,13 @@ pub async fn create(
     auth: AuthUser,
     ApiJson(body): ApiJson<StoryCreate>,
 ) -> ApiResult<Response> {
-    let user = auth.id();
-    let id = body.id.unwrap_or_else(new_id);
-    match state.store.get_story(user, id).await {
-        Ok(existing) if same_request(&existing, &body) => return Ok(ok(existing)),
-        Ok(_) => return Err(ApiError::IdConflict),
-        Err(StoreError::NotFound) => {}
-        Err(e) => return Err(e.into()),
-    }
-    let hero = state
-        .store
-        .get_hero(user, body.hero_id)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound => ApiError::NotFound("hero"),
-            other => other.into(),
-        })?;
-    let event = match body.custom_event_id {
-        Some(ev) => Some(state.store.get_event(user, ev).await.map_err(|e| match e {
-            StoreError::NotFound => ApiError::NotFound("custom event"),
-            other => other.into(),
-        })?),
-        None => None,
-    };
-    // Queue quotas are taken before any text is written, so a 429 on audio costs no story.
-    let mut queued = Vec::new();
-    let wanted = [
-        (body.generate_audio, Operation::AudioGeneration),
-        (
-            body.generate_illustrations,
-            Operation::IllustrationGeneration,
-        ),
-    ];
-    for (want, op) in wanted {
-        if !want {
-            continue;
-        }
-        match generation::reserve(&state, user, op).await {
-            Ok(r) => queued.push(r),
-            Err(e) => {
-                for r in &queued {
-                    generation::cancel(&state, r).await;
-                }
-                return Err(e);
-            }
-        }
-    }
-    let outcome = create_with_jobs(&state, &auth, id, &body, hero, event, &queued).await;
-    let (created, story_reservation) = match outcome {
-        Ok(v) => v,
-        Err(e) => {
-            for r in &queued {
-                generation::cancel(&state, r).await;
-            }
-            return Err(e);
-        }
-    };
-    if !queued.is_empty() {
-        state.jobs_ready.notify_waiters();
-    }
-    let status = if created.is_new() {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    let entity = created.into_inner();
-    state.hub.changed(user, entity.version).await;
-    let mut resp = with_status(status, entity);
-    if let Some(r) = story_reservation {
+    let id = body.id.map_or_else(StoryId::new, StoryId);
+    let done = stories::create(&state, auth.caller(), id, &body).await?;
+    let mut resp = created(done.story);
+    if let Some(r) = done.reservation {
         r.headers(resp.headers_mut());
     }
     Ok(resp)
-}
-
-/// Write (or import) the text and store the story with its queued jobs in one transaction.
-async fn create_with_jobs(
-    state: &AppState,
-    auth: &AuthUser,
-    id: uuid::Uuid,
-    body: &StoryCreate,
-    hero: storyloom_domain::Hero,
-    event: Option<storyloom_domain::CustomEvent>,
-    queued: &[generation::Reservation],
-) -> ApiResult<(
-    storyloom_store::Created<Story>,
-    Option<generation::Reservation>,
-)> {
-    let user = auth.id();
-    let (title, content, story_reservation) = match (body.title.clone(), body.content.clone()) {
-        (Some(title), Some(content)) => (title, content, None),
-        _ => {
-            let (text, r) =
-                crate::routes::generation::write_story(state, user, id, body, hero, event).await?;
-            (text.title, text.content, Some(r))
-        }
-    };
-    let mut jobs = Vec::new();
-    for r in queued {
-        let spec = match r.operation {
-            Operation::AudioGeneration => JobSpec::Audio {
-                record_id: r.record_id,
-                language: body.language,
-                voice: body.voice.unwrap_or(auth.user.preferred_voice),
-            },
-            _ => JobSpec::Illustrations {
-                record_id: r.record_id,
-            },
-        };
-        jobs.push(spec.job(user, id));
-    }
-    let new = NewStory {
-        id,
-        hero_id: body.hero_id,
-        title,
-        content,
-        event_type: body.event_type,
-        custom_event_id: body.custom_event_id,
-        language: body.language,
-        audio_status: if body.generate_audio {
-            GenerationStatus::Pending
-        } else {
-            GenerationStatus::None
-        },
-        illustration_status: if body.generate_illustrations {
-            IllustrationStatus::Pending
-        } else {
-            IllustrationStatus::None
-        },
-        jobs,
-        now: time::now().timestamp_millis(),
-    };
-    let created = state
-        .store
-        .create_story(user, new)
-        .await
-        .map_err(not_found)?;
-    Ok((created, story_reservation))
 }
 
 #[utoipa::path(patch, path = "/api/stories/{id}", tag = "stories", params(("id" = uuid::Uuid, Path)),
@@ -239,18 +87,7 @@ pub async fn update(
     IfMatch(if_match): IfMatch,
     ApiJson(body): ApiJson<StoryUpdate>,
 ) -> ApiResult<Response> {
-    let story = state
-        .store
-        .update_story(
-            auth.id(),
-            id,
-            &body,
-            if_match,
-            time::now().timestamp_millis(),
-        )
-        .await
-        .map_err(not_found)?;
-    state.hub.changed(auth.id(), story.version).await;
+    let story = stories::update(&state, auth.user_id(), StoryId(id), &body, if_match).await?;
     Ok(ok(story))
 }
 
@@ -262,13 +99,7 @@ pub async fn remove(
     PathId(id): PathId,
     IfMatch(if_match): IfMatch,
 ) -> ApiResult<Response> {
-    let deleted = state
-        .store
-        .delete_story(auth.id(), id, if_match, time::now().timestamp_millis())
-        .await
-        .map_err(not_found)?;
-    state.media.delete_keys(&deleted.media_keys).await;
-    state.hub.changed(auth.id(), deleted.version).await;
+    stories::delete(&state, auth.user_id(), StoryId(id), if_match).await?;
     Ok(ok(DeletedResponse { id, deleted: true }))
 }
 
@@ -282,11 +113,6 @@ pub async fn play(
     OptionalJson(body): OptionalJson<PlayRequest>,
 ) -> ApiResult<Response> {
     let count = body.count.unwrap_or(1);
-    let story = state
-        .store
-        .play_story(auth.id(), id, count, time::now().timestamp_millis())
-        .await
-        .map_err(not_found)?;
-    state.hub.changed(auth.id(), story.version).await;
+    let story = stories::play(&state, auth.user_id(), StoryId(id), count).await?;
     Ok(ok(story))
 }

@@ -12,21 +12,17 @@ use axum::{
     routing::{get, post},
 };
 use futures::{Stream, StreamExt as _};
-use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::Value;
 use storyloom_domain::{
-    Change, ChangesResponse, CustomEventCreate, CustomEventUpdate, EntityKind, Envelope,
-    HeroCreate, HeroUpdate, Mutation, MutationOp, MutationResult, MutationStatus, PushRequest,
-    PushResponse, StoryCreate, StoryUpdate, Validate, time,
+    Change, ChangedEvent, ChangesResponse, Envelope, LiveEventName, PushRequest, PushResponse,
 };
-use storyloom_store::{NewStory, PlayOnce, StoreError};
 use tokio_stream::wrappers::BroadcastStream;
-use uuid::Uuid;
 
 use crate::{
     error::{ApiError, ApiResult},
-    extract::{ApiJson, AuthUser, json_error},
+    extract::{ApiJson, AuthUser},
     routes::ok,
+    service,
     state::AppState,
 };
 
@@ -101,281 +97,6 @@ pub async fn changes(
     }))
 }
 
-/// Why a mutation did not apply, as its result says.
-enum Outcome {
-    Applied(i64),
-    /// Applied by an earlier push; carries the remembered result.
-    Duplicate(String),
-    Conflict(Value),
-    Rejected(ApiError),
-}
-
-fn fields<T: DeserializeOwned + Validate>(m: &Mutation) -> Result<T, ApiError> {
-    let v = m.fields.clone().unwrap_or_else(|| json!({}));
-    let parsed: T = serde_path_to_error::deserialize(v).map_err(json_error)?;
-    parsed.validate().map_err(ApiError::Validation)?;
-    Ok(parsed)
-}
-
-fn check_id(m: &Mutation, body_id: Option<Uuid>) -> Result<(), ApiError> {
-    match body_id {
-        Some(id) if id != m.id => Err(ApiError::field("fields.id", "must equal the mutation's id")),
-        _ => Ok(()),
-    }
-}
-
-/// Map a store failure of one mutation. Unavailability aborts the whole push (the client
-/// retries it; applied mutations then answer `duplicate`), everything else is this
-/// mutation's result.
-fn classify(e: StoreError, what: &'static str) -> Result<Outcome, ApiError> {
-    match e {
-        StoreError::VersionConflict(cur) => Ok(Outcome::Conflict(
-            serde_json::to_value(&*cur).unwrap_or(Value::Null),
-        )),
-        StoreError::NotFound => Ok(Outcome::Rejected(ApiError::NotFound(what))),
-        StoreError::Unavailable(why) => Err(ApiError::Unavailable(why)),
-        other => {
-            let e = ApiError::from(other);
-            match e {
-                ApiError::Internal(_) => Err(e),
-                e => Ok(Outcome::Rejected(e)),
-            }
-        }
-    }
-}
-
-fn settle<T>(
-    r: Result<T, StoreError>,
-    what: &'static str,
-    version: impl FnOnce(T) -> i64,
-) -> Result<Outcome, ApiError> {
-    match r {
-        Ok(v) => Ok(Outcome::Applied(version(v))),
-        Err(e) => classify(e, what),
-    }
-}
-
-/// Deleting what is already gone is success: a replayed or racing delete must not wedge the
-/// client's queue.
-async fn settle_delete(
-    state: &AppState,
-    r: Result<storyloom_store::Deleted, StoreError>,
-    what: &'static str,
-) -> Result<Outcome, ApiError> {
-    match r {
-        Ok(d) => {
-            state.media.delete_keys(&d.media_keys).await;
-            Ok(Outcome::Applied(d.version))
-        }
-        Err(StoreError::NotFound) => Ok(Outcome::Applied(0)),
-        Err(e) => classify(e, what),
-    }
-}
-
-async fn apply(state: &AppState, user: Uuid, m: &Mutation, now: i64) -> Result<Outcome, ApiError> {
-    use EntityKind as E;
-    use MutationOp as Op;
-    let store = &state.store;
-    let outcome = match (m.entity, m.op) {
-        (E::Hero, Op::Create) => {
-            let body: HeroCreate = match fields(m) {
-                Ok(b) => b,
-                Err(e) => return Ok(Outcome::Rejected(e)),
-            };
-            if let Err(e) = check_id(m, body.id) {
-                return Ok(Outcome::Rejected(e));
-            }
-            settle(
-                store.create_hero(user, m.id, &body, now).await,
-                "hero",
-                |c| c.into_inner().version,
-            )?
-        }
-        (E::Hero, Op::Update) => match fields::<HeroUpdate>(m) {
-            Ok(p) => settle(
-                store.update_hero(user, m.id, &p, m.base_version, now).await,
-                "hero",
-                |h| h.version,
-            )?,
-            Err(e) => Outcome::Rejected(e),
-        },
-        (E::Hero, Op::Delete) => {
-            settle_delete(
-                state,
-                store.delete_hero(user, m.id, m.base_version, now).await,
-                "hero",
-            )
-            .await?
-        }
-        (E::Story, Op::Create) => {
-            let body: StoryCreate = match fields(m) {
-                Ok(b) => b,
-                Err(e) => return Ok(Outcome::Rejected(e)),
-            };
-            if let Err(e) = check_id(m, body.id) {
-                return Ok(Outcome::Rejected(e));
-            }
-            let (Some(title), Some(content)) = (body.title.clone(), body.content.clone()) else {
-                return Ok(Outcome::Rejected(ApiError::field(
-                    "content",
-                    "only written stories (title and content) can be synced; generate new stories online with POST /api/stories",
-                )));
-            };
-            if let Ok(existing) = store.get_story(user, m.id).await
-                && existing.title == title
-                && existing.content == content
-                && existing.hero_id == body.hero_id
-            {
-                return Ok(Outcome::Applied(existing.version));
-            }
-            let new = NewStory {
-                id: m.id,
-                hero_id: body.hero_id,
-                title,
-                content,
-                event_type: body.event_type,
-                custom_event_id: body.custom_event_id,
-                language: body.language,
-                audio_status: Default::default(),
-                illustration_status: Default::default(),
-                jobs: Vec::new(),
-                now,
-            };
-            settle(
-                store.create_story(user, new).await,
-                "hero or custom event",
-                |c| c.into_inner().version,
-            )?
-        }
-        (E::Story, Op::Update) => match fields::<StoryUpdate>(m) {
-            Ok(p) => settle(
-                store
-                    .update_story(user, m.id, &p, m.base_version, now)
-                    .await,
-                "story",
-                |s| s.version,
-            )?,
-            Err(e) => Outcome::Rejected(e),
-        },
-        (E::Story, Op::Delete) => {
-            settle_delete(
-                state,
-                store.delete_story(user, m.id, m.base_version, now).await,
-                "story",
-            )
-            .await?
-        }
-        (E::Story, Op::Increment) => {
-            let n = m
-                .fields
-                .as_ref()
-                .and_then(|f| f.get("playCount"))
-                .and_then(Value::as_i64);
-            match n {
-                Some(n) if (1..=100).contains(&n) => {
-                    match store
-                        .play_story_once(user, m.id, n, now, m.mutation_id)
-                        .await
-                    {
-                        Ok(PlayOnce::Applied(s)) => Outcome::Applied(s.version),
-                        // Counted by a concurrent replay of the same mutation.
-                        Ok(PlayOnce::Duplicate(seen)) => Outcome::Duplicate(seen),
-                        Err(e) => classify(e, "story")?,
-                    }
-                }
-                _ => Outcome::Rejected(ApiError::field(
-                    "fields.playCount",
-                    "must be a whole number from 1 to 100",
-                )),
-            }
-        }
-        (E::CustomEvent, Op::Create) => {
-            let body: CustomEventCreate = match fields(m) {
-                Ok(b) => b,
-                Err(e) => return Ok(Outcome::Rejected(e)),
-            };
-            if let Err(e) = check_id(m, body.id) {
-                return Ok(Outcome::Rejected(e));
-            }
-            settle(
-                store.create_event(user, m.id, &body, now).await,
-                "custom event",
-                |c| c.into_inner().version,
-            )?
-        }
-        (E::CustomEvent, Op::Update) => match fields::<CustomEventUpdate>(m) {
-            Ok(p) => settle(
-                store
-                    .update_event(user, m.id, &p, m.base_version, now)
-                    .await,
-                "custom event",
-                |e| e.version,
-            )?,
-            Err(e) => Outcome::Rejected(e),
-        },
-        (E::CustomEvent, Op::Delete) => {
-            settle_delete(
-                state,
-                store.delete_event(user, m.id, m.base_version, now).await,
-                "custom event",
-            )
-            .await?
-        }
-        (E::Illustration, _) => Outcome::Rejected(ApiError::field(
-            "entity",
-            "illustrations are made by the server and cannot be changed by sync",
-        )),
-        (_, Op::Increment) => {
-            Outcome::Rejected(ApiError::field("op", "increment is only for stories"))
-        }
-    };
-    Ok(outcome)
-}
-
-/// The remembered result of a replayed mutation, marked `duplicate`.
-fn duplicate(seen: &str) -> Result<MutationResult, ApiError> {
-    let mut r: MutationResult = serde_json::from_str(seen)
-        .map_err(|e| ApiError::Internal(format!("remembered result unreadable: {e}")))?;
-    r.status = MutationStatus::Duplicate;
-    Ok(r)
-}
-
-fn result_of(m: &Mutation, o: Outcome) -> MutationResult {
-    match o {
-        Outcome::Duplicate(seen) => duplicate(&seen).unwrap_or(MutationResult {
-            mutation_id: m.mutation_id,
-            status: MutationStatus::Duplicate,
-            version: None,
-            current: None,
-            error: None,
-        }),
-        Outcome::Applied(v) => MutationResult {
-            mutation_id: m.mutation_id,
-            status: MutationStatus::Applied,
-            version: (v > 0).then_some(v),
-            current: None,
-            error: None,
-        },
-        Outcome::Conflict(current) => MutationResult {
-            mutation_id: m.mutation_id,
-            status: MutationStatus::Conflict,
-            version: current.get("version").and_then(Value::as_i64),
-            error: Some(ApiError::VersionConflict(Value::Null).body()).map(|mut b| {
-                b.details = None;
-                b
-            }),
-            current: Some(current),
-        },
-        Outcome::Rejected(e) => MutationResult {
-            mutation_id: m.mutation_id,
-            status: MutationStatus::Rejected,
-            version: None,
-            current: None,
-            error: Some(e.body()),
-        },
-    }
-}
-
 #[utoipa::path(post, path = "/api/sync/push", tag = "sync", request_body = PushRequest,
     responses((status = 200, body = Envelope<PushResponse>), (status = 400)), security(("bearer" = [])))]
 pub async fn push(
@@ -383,39 +104,7 @@ pub async fn push(
     auth: AuthUser,
     ApiJson(body): ApiJson<PushRequest>,
 ) -> ApiResult<Response> {
-    let user = auth.id();
-    let mut results = Vec::with_capacity(body.mutations.len());
-    let mut last_version = 0;
-    for m in &body.mutations {
-        let now = time::now().timestamp_millis();
-        if let Some(seen) = state.store.find_mutation(user, m.mutation_id).await? {
-            results.push(duplicate(&seen)?);
-            continue;
-        }
-        let outcome = apply(&state, user, m, now).await?;
-        if let Outcome::Duplicate(seen) = outcome {
-            results.push(duplicate(&seen)?);
-            continue;
-        }
-        let r = result_of(m, outcome);
-        if let Some(v) = r.version.filter(|_| r.status == MutationStatus::Applied) {
-            last_version = last_version.max(v);
-        }
-        // Increments remembered themselves atomically; the rest are remembered here (they are
-        // idempotent, so a crash before this line only re-applies the same change).
-        if !(m.op == MutationOp::Increment && r.status == MutationStatus::Applied) {
-            let json = serde_json::to_string(&r).map_err(|e| ApiError::Internal(e.to_string()))?;
-            state
-                .store
-                .remember_mutation(user, m.mutation_id, &json, now)
-                .await?;
-        }
-        results.push(r);
-    }
-    if last_version > 0 {
-        state.hub.changed(user, last_version).await;
-    }
-    Ok(ok(PushResponse { results }))
+    Ok(ok(service::sync::push(&state, auth.caller(), &body).await?))
 }
 
 #[utoipa::path(get, path = "/api/sync/stream", tag = "sync",
@@ -425,18 +114,27 @@ pub async fn stream(
     State(state): State<AppState>,
     auth: AuthUser,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let user = auth.id();
-    let hello = futures::stream::once(async { Ok(Event::default().event("ready").data("{}")) });
+    let user = auth.user_id();
+    let hello = futures::stream::once(async {
+        Ok(Event::default()
+            .event(LiveEventName::Ready.name())
+            .data("{}"))
+    });
     let events = BroadcastStream::new(state.hub.subscribe()).filter_map(move |msg| async move {
         match msg {
-            Ok(ev) if ev.user == user && ev.kind != crate::events_hub::INTERNAL_AUTH => {
-                Some(Ok(Event::default()
-                    .event(ev.kind)
-                    .data(ev.data.to_string())))
-            }
+            Ok(ev) if ev.user == user => ev
+                .sse()
+                .map(|(name, data)| Ok(Event::default().event(name.name()).data(data))),
             Ok(_) => None,
-            // Fell behind: tell the client to pull, which catches up on everything.
-            Err(_) => Some(Ok(Event::default().event("changed").data("{}"))),
+            // Fell behind: a `changed` without a cursor tells the client to pull, which
+            // catches up on everything.
+            Err(_) => serde_json::to_string(&ChangedEvent::default())
+                .ok()
+                .map(|data| {
+                    Ok(Event::default()
+                        .event(LiveEventName::Changed.name())
+                        .data(data))
+                }),
         }
     });
     Sse::new(hello.chain(events)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))

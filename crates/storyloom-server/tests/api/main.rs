@@ -4,6 +4,7 @@
 
 mod auth;
 mod caching;
+mod entry_points;
 mod errors;
 mod events;
 mod faults;

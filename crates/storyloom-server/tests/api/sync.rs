@@ -205,7 +205,8 @@ async fn push_applies_dedupes_and_reports(kind: DbKind) {
     assert_eq!(c0["status"], "conflict", "{}", c.body);
     assert_eq!(c0["current"]["age"], 5);
 
-    // Deleting what is gone is fine; illustrations and foreign ids are refused.
+    // Deleting what is not there answers NOT_FOUND, as `DELETE` does (the client counts that
+    // delete as done); illustrations and foreign ids are refused.
     let del = mutation(
         "customEvent",
         "delete",
@@ -239,10 +240,11 @@ async fn push_applies_dedupes_and_reports(kind: DbKind) {
         .collect();
     assert_eq!(
         st,
-        ["applied", "rejected", "rejected", "rejected"],
+        ["rejected", "rejected", "rejected", "rejected"],
         "{}",
         r.body
     );
+    assert_eq!(r.data()["results"][0]["error"]["code"], "NOT_FOUND");
 
     let v = s.user().await;
     let foreign = json!({"mutationId": Uuid::new_v4(), "entity": "hero", "op": "update", "id": hid, "fields": {"name": "Mine now"}});

@@ -1,0 +1,59 @@
+//! Custom event writes (enhancement is generation: see [`super::generation`]).
+
+use storyloom_domain::{CustomEvent, CustomEventCreate, CustomEventId, CustomEventUpdate, UserId};
+use storyloom_store::Deleted;
+
+use super::{Created, announce, missing, now};
+use crate::{error::ApiResult, state::AppState};
+
+/// Create a custom event with `id`, or answer a retried create with the same body with the
+/// existing one (`CustomEventCreate::same_content`).
+pub async fn create(
+    state: &AppState,
+    user: UserId,
+    id: CustomEventId,
+    body: &CustomEventCreate,
+) -> ApiResult<Created<CustomEvent>> {
+    let created = state
+        .store
+        .create_event(user.uuid(), id.uuid(), body, now())
+        .await?;
+    if let Created::New(ev) = &created {
+        announce(state, user, ev.version).await;
+    }
+    Ok(created)
+}
+
+/// Apply a patch, checking `if_match` against the current version.
+pub async fn update(
+    state: &AppState,
+    user: UserId,
+    id: CustomEventId,
+    patch: &CustomEventUpdate,
+    if_match: Option<i64>,
+) -> ApiResult<CustomEvent> {
+    let ev = state
+        .store
+        .update_event(user.uuid(), id.uuid(), patch, if_match, now())
+        .await
+        .map_err(missing("custom event"))?;
+    announce(state, user, ev.version).await;
+    Ok(ev)
+}
+
+/// Delete a custom event (stories told for it keep their text).
+pub async fn delete(
+    state: &AppState,
+    user: UserId,
+    id: CustomEventId,
+    if_match: Option<i64>,
+) -> ApiResult<Deleted> {
+    let deleted = state
+        .store
+        .delete_event(user.uuid(), id.uuid(), if_match, now())
+        .await
+        .map_err(missing("custom event"))?;
+    state.media.delete_keys(&deleted.media_keys).await;
+    announce(state, user, deleted.version).await;
+    Ok(deleted)
+}

@@ -1,0 +1,227 @@
+//! Generation requests (narration, illustrations, avatar, event enhancement) and the job
+//! progress they lead to. Each reserves its quota first and gives it back if the request
+//! fails before the provider is called.
+
+use storyloom_ai::{Occasion, StoryRequest, StoryText};
+use storyloom_domain::{
+    AvatarRequest, CustomEvent, CustomEventId, Hero, HeroId, JobEvent, JobKind, JobProgress,
+    Operation, Story, StoryCreate, StoryId, UserId,
+};
+use storyloom_store::{JobRecord, NewJob, StoreError};
+use uuid::Uuid;
+
+use super::{Caller, Committed, Versioned, announce, missing, now};
+use crate::{
+    error::{ApiError, ApiResult},
+    events_hub::LiveEvent,
+    generation::{self as quota, Reservation, jobs::JobSpec},
+    state::AppState,
+};
+
+/// A seed from the story id, so a retried generation of the same story writes the same text.
+fn seed_of(id: StoryId) -> u64 {
+    let b = id.uuid().as_u128();
+    (b as u64) ^ ((b >> 64) as u64)
+}
+
+/// Write a story's text on a reserved `story_generation` slot.
+pub(super) async fn write_story(
+    state: &AppState,
+    user: UserId,
+    id: StoryId,
+    body: &StoryCreate,
+    hero: Hero,
+    event: Option<CustomEvent>,
+) -> ApiResult<(StoryText, Reservation)> {
+    let occasion = match (event, body.event_type) {
+        (Some(ev), _) => Occasion::Custom(ev),
+        (None, Some(t)) => Occasion::Builtin(t),
+        (None, None) => {
+            return Err(ApiError::field(
+                "eventType",
+                "give an eventType or a customEventId",
+            ));
+        }
+    };
+    let r = quota::reserve(state, user.uuid(), Operation::StoryGeneration).await?;
+    let request = StoryRequest {
+        hero,
+        occasion,
+        language: body.language,
+        seed: Some(seed_of(id)),
+    };
+    let text = quota::call(state, &r, state.ai.story_writer.write_story(&request)).await?;
+    Ok((text, r))
+}
+
+/// Queue a job on a fresh reservation of `op`: `mark` stores the pending status with the job
+/// in one transaction; the reservation is given back if that fails.
+async fn queue<T: Versioned>(
+    state: &AppState,
+    user: UserId,
+    op: Operation,
+    what: &'static str,
+    entity: Uuid,
+    spec: impl FnOnce(Uuid) -> JobSpec,
+    mark: impl AsyncFnOnce(NewJob) -> Result<T, StoreError>,
+) -> ApiResult<(T, Reservation)> {
+    let r = quota::reserve(state, user.uuid(), op).await?;
+    match mark(spec(r.record_id).job(user.uuid(), entity)).await {
+        Ok(entity) => {
+            state.jobs_ready.notify_waiters();
+            announce(state, user, entity.version()).await;
+            Ok((entity, r))
+        }
+        Err(e) => {
+            quota::cancel(state, &r).await;
+            Err(missing(what)(e))
+        }
+    }
+}
+
+/// Narrate a story (again) in `language`/`voice`, or the story's language and the caller's
+/// voice.
+pub async fn request_audio(
+    state: &AppState,
+    caller: Caller,
+    id: StoryId,
+    body: &storyloom_domain::AudioRequest,
+) -> ApiResult<(Story, Reservation)> {
+    let user = caller.user;
+    let story = state
+        .store
+        .get_story(user.uuid(), id.uuid())
+        .await
+        .map_err(missing("story"))?;
+    let language = body.language.unwrap_or(story.language);
+    let voice = body.voice.unwrap_or(caller.voice);
+    queue(
+        state,
+        user,
+        Operation::AudioGeneration,
+        "story",
+        id.uuid(),
+        |record_id| JobSpec::Audio {
+            record_id,
+            language,
+            voice,
+        },
+        async |job| state.store.request_audio(user.uuid(), id.uuid(), job).await,
+    )
+    .await
+}
+
+/// Illustrate a story (again).
+pub async fn request_illustrations(
+    state: &AppState,
+    user: UserId,
+    id: StoryId,
+) -> ApiResult<(Story, Reservation)> {
+    state
+        .store
+        .get_story(user.uuid(), id.uuid())
+        .await
+        .map_err(missing("story"))?;
+    queue(
+        state,
+        user,
+        Operation::IllustrationGeneration,
+        "story",
+        id.uuid(),
+        |record_id| JobSpec::Illustrations { record_id },
+        async |job| {
+            state
+                .store
+                .request_illustrations(user.uuid(), id.uuid(), job)
+                .await
+        },
+    )
+    .await
+}
+
+/// Draw a hero's avatar. Unsafe text is refused now, while the parent is looking, not later
+/// in a job.
+pub async fn request_avatar(
+    state: &AppState,
+    user: UserId,
+    id: HeroId,
+    body: &AvatarRequest,
+) -> ApiResult<(Hero, Reservation)> {
+    let hero = state
+        .store
+        .get_hero(user.uuid(), id.uuid())
+        .await
+        .map_err(missing("hero"))?;
+    storyloom_ai::safety::screen_hero(&hero)?;
+    if let Some(p) = &body.prompt {
+        storyloom_ai::safety::check("prompt", p)?;
+    }
+    let prompt = body.prompt.clone();
+    queue(
+        state,
+        user,
+        Operation::AvatarGeneration,
+        "hero",
+        id.uuid(),
+        |record_id| JobSpec::Avatar { record_id, prompt },
+        async |job| {
+            state
+                .store
+                .request_avatar(user.uuid(), id.uuid(), job)
+                .await
+        },
+    )
+    .await
+}
+
+/// Enhance a custom event: keywords and a prompt seed from the provider, stored on the event.
+pub async fn enhance_event(
+    state: &AppState,
+    caller: Caller,
+    id: CustomEventId,
+) -> ApiResult<(CustomEvent, Reservation)> {
+    let user = caller.user;
+    let event = state
+        .store
+        .get_event(user.uuid(), id.uuid())
+        .await
+        .map_err(missing("custom event"))?;
+    let r = quota::reserve(state, user.uuid(), Operation::EventEnhancement).await?;
+    let e = quota::call(
+        state,
+        &r,
+        state.ai.event_enhancer.enhance(&event, caller.language),
+    )
+    .await?;
+    let event = state
+        .store
+        .set_event_enhancement(user.uuid(), id.uuid(), &e.keywords, &e.prompt_seed, now())
+        .await
+        .map_err(missing("custom event"))?;
+    announce(state, user, event.version).await;
+    Ok((event, r))
+}
+
+/// A job moved on and its entity's row reached `version`: tell the user's streams what
+/// happened, then that there is new data to pull.
+pub async fn job_progress(state: &AppState, job: &JobRecord, status: JobProgress, version: i64) {
+    let Some(kind) = JobKind::from_name(&job.kind) else {
+        return;
+    };
+    let user = UserId(job.user_id);
+    state
+        .hub
+        .publish(LiveEvent::job(
+            user,
+            JobEvent {
+                entity: kind.entity(),
+                id: job.entity_id,
+                kind,
+                status,
+            },
+        ))
+        .await;
+    if version > 0 {
+        state.hub.changed(Committed { user, version }).await;
+    }
+}

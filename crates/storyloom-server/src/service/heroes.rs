@@ -1,0 +1,60 @@
+//! Hero writes.
+
+use storyloom_domain::{Hero, HeroCreate, HeroId, HeroUpdate, UserId};
+use storyloom_store::Deleted;
+
+use super::{Created, announce, missing, now};
+use crate::{error::ApiResult, state::AppState};
+
+/// Create a hero with `id`, or answer a retried create with the same body with the existing
+/// hero (`HeroCreate::same_content`); a different body on a taken id is `ID_CONFLICT`.
+pub async fn create(
+    state: &AppState,
+    user: UserId,
+    id: HeroId,
+    body: &HeroCreate,
+) -> ApiResult<Created<Hero>> {
+    let created = state
+        .store
+        .create_hero(user.uuid(), id.uuid(), body, now())
+        .await?;
+    if let Created::New(hero) = &created {
+        announce(state, user, hero.version).await;
+    }
+    Ok(created)
+}
+
+/// Apply a patch; `if_match` is the version the client last saw (`VERSION_CONFLICT` with the
+/// current hero when it moved on).
+pub async fn update(
+    state: &AppState,
+    user: UserId,
+    id: HeroId,
+    patch: &HeroUpdate,
+    if_match: Option<i64>,
+) -> ApiResult<Hero> {
+    let hero = state
+        .store
+        .update_hero(user.uuid(), id.uuid(), patch, if_match, now())
+        .await
+        .map_err(missing("hero"))?;
+    announce(state, user, hero.version).await;
+    Ok(hero)
+}
+
+/// Delete a hero with its stories and illustrations, and their media.
+pub async fn delete(
+    state: &AppState,
+    user: UserId,
+    id: HeroId,
+    if_match: Option<i64>,
+) -> ApiResult<Deleted> {
+    let deleted = state
+        .store
+        .delete_hero(user.uuid(), id.uuid(), if_match, now())
+        .await
+        .map_err(missing("hero"))?;
+    state.media.delete_keys(&deleted.media_keys).await;
+    announce(state, user, deleted.version).await;
+    Ok(deleted)
+}

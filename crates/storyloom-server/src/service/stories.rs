@@ -1,0 +1,254 @@
+//! Story writes: create (import or generate), edit, delete, plays.
+
+use storyloom_domain::{
+    CustomEvent, GenerationStatus, Hero, IllustrationStatus, MutationId, Operation, Story,
+    StoryCreate, StoryId, StoryUpdate, UserId,
+};
+use storyloom_store::{Deleted, NewStory, PlayOnce, StoreError};
+
+use super::{Caller, Created, announce, generation, missing, now};
+use crate::{
+    error::{ApiError, ApiResult},
+    generation::{self as quota, Reservation, jobs::JobSpec},
+    state::AppState,
+};
+
+/// What a story create did, with the story-generation slot it used (for the
+/// `X-RateLimit-*` headers of the answer), if it wrote the text.
+#[derive(Debug)]
+pub struct StoryCreated {
+    /// The story, new or the existing one of a retried create.
+    pub story: Created<Story>,
+    /// The `story_generation` reservation the text was written on.
+    pub reservation: Option<Reservation>,
+}
+
+/// The existing story for a retried create of `body` under `id`, `ID_CONFLICT` when the id
+/// holds something else, `None` when the id is free.
+async fn existing(
+    state: &AppState,
+    user: UserId,
+    id: StoryId,
+    body: &StoryCreate,
+) -> ApiResult<Option<Story>> {
+    match state.store.get_story(user.uuid(), id.uuid()).await {
+        Ok(s) if body.same_content(&s) => Ok(Some(s)),
+        Ok(_) => Err(ApiError::IdConflict),
+        Err(StoreError::NotFound) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Create a story: import its text, or write it with the story provider; queue narration and
+/// illustrations when asked, in the same transaction as the story. Quotas of the queued jobs
+/// are taken before any text is written, so a 429 on narration costs no story.
+pub async fn create(
+    state: &AppState,
+    caller: Caller,
+    id: StoryId,
+    body: &StoryCreate,
+) -> ApiResult<StoryCreated> {
+    let user = caller.user;
+    if let Some(s) = existing(state, user, id, body).await? {
+        return Ok(StoryCreated {
+            story: Created::Existing(s),
+            reservation: None,
+        });
+    }
+    let hero = state
+        .store
+        .get_hero(user.uuid(), body.hero_id)
+        .await
+        .map_err(missing("hero"))?;
+    let event = match body.custom_event_id {
+        Some(ev) => Some(
+            state
+                .store
+                .get_event(user.uuid(), ev)
+                .await
+                .map_err(missing("custom event"))?,
+        ),
+        None => None,
+    };
+    let mut queued = Vec::new();
+    let wanted = [
+        (body.generate_audio, Operation::AudioGeneration),
+        (
+            body.generate_illustrations,
+            Operation::IllustrationGeneration,
+        ),
+    ];
+    for (want, op) in wanted {
+        if !want {
+            continue;
+        }
+        match quota::reserve(state, user.uuid(), op).await {
+            Ok(r) => queued.push(r),
+            Err(e) => {
+                cancel_all(state, &queued).await;
+                return Err(e);
+            }
+        }
+    }
+    match store_new(state, caller, id, body, hero, event, &queued).await {
+        Ok(done) => {
+            if !queued.is_empty() {
+                state.jobs_ready.notify_waiters();
+            }
+            if let Created::New(s) = &done.story {
+                announce(state, user, s.version).await;
+            }
+            Ok(done)
+        }
+        Err(e) => {
+            cancel_all(state, &queued).await;
+            Err(e)
+        }
+    }
+}
+
+async fn cancel_all(state: &AppState, reservations: &[Reservation]) {
+    for r in reservations {
+        quota::cancel(state, r).await;
+    }
+}
+
+/// Write (or take) the text and store the story with its queued jobs in one transaction.
+async fn store_new(
+    state: &AppState,
+    caller: Caller,
+    id: StoryId,
+    body: &StoryCreate,
+    hero: Hero,
+    event: Option<CustomEvent>,
+    queued: &[Reservation],
+) -> ApiResult<StoryCreated> {
+    let user = caller.user;
+    let (title, content, reservation) = match (&body.title, &body.content) {
+        (Some(title), Some(content)) => (title.clone(), content.clone(), None),
+        _ => {
+            let (text, r) = generation::write_story(state, user, id, body, hero, event).await?;
+            (text.title, text.content, Some(r))
+        }
+    };
+    let jobs = queued
+        .iter()
+        .map(|r| {
+            let spec = match r.operation {
+                Operation::AudioGeneration => JobSpec::Audio {
+                    record_id: r.record_id,
+                    language: body.language,
+                    voice: body.voice.unwrap_or(caller.voice),
+                },
+                _ => JobSpec::Illustrations {
+                    record_id: r.record_id,
+                },
+            };
+            spec.job(user.uuid(), id.uuid())
+        })
+        .collect();
+    let new = NewStory {
+        id: id.uuid(),
+        hero_id: body.hero_id,
+        title,
+        content,
+        event_type: body.event_type,
+        custom_event_id: body.custom_event_id,
+        language: body.language,
+        audio_status: if body.generate_audio {
+            GenerationStatus::Pending
+        } else {
+            GenerationStatus::None
+        },
+        illustration_status: if body.generate_illustrations {
+            IllustrationStatus::Pending
+        } else {
+            IllustrationStatus::None
+        },
+        jobs,
+        now: now(),
+    };
+    match state.store.create_story(user.uuid(), new).await {
+        Ok(created) => Ok(StoryCreated {
+            story: created,
+            reservation,
+        }),
+        // A concurrent retry of the same create won the race: answer as a retry.
+        Err(StoreError::IdConflict) => match existing(state, user, id, body).await? {
+            Some(s) => Ok(StoryCreated {
+                story: Created::Existing(s),
+                reservation,
+            }),
+            None => Err(ApiError::IdConflict),
+        },
+        Err(e) => Err(missing("hero or custom event")(e)),
+    }
+}
+
+/// Apply a patch (title, text, favourite), checking `if_match`.
+pub async fn update(
+    state: &AppState,
+    user: UserId,
+    id: StoryId,
+    patch: &StoryUpdate,
+    if_match: Option<i64>,
+) -> ApiResult<Story> {
+    let story = state
+        .store
+        .update_story(user.uuid(), id.uuid(), patch, if_match, now())
+        .await
+        .map_err(missing("story"))?;
+    announce(state, user, story.version).await;
+    Ok(story)
+}
+
+/// Delete a story with its illustrations and their media.
+pub async fn delete(
+    state: &AppState,
+    user: UserId,
+    id: StoryId,
+    if_match: Option<i64>,
+) -> ApiResult<Deleted> {
+    let deleted = state
+        .store
+        .delete_story(user.uuid(), id.uuid(), if_match, now())
+        .await
+        .map_err(missing("story"))?;
+    state.media.delete_keys(&deleted.media_keys).await;
+    announce(state, user, deleted.version).await;
+    Ok(deleted)
+}
+
+/// Plays to add in one call.
+pub const PLAYS: std::ops::RangeInclusive<i64> = 1..=100;
+
+/// Add `count` plays (a counter: concurrent adds never overwrite each other).
+pub async fn play(state: &AppState, user: UserId, id: StoryId, count: i64) -> ApiResult<Story> {
+    let story = state
+        .store
+        .play_story(user.uuid(), id.uuid(), count, now())
+        .await
+        .map_err(missing("story"))?;
+    announce(state, user, story.version).await;
+    Ok(story)
+}
+
+/// Add `count` plays exactly once for `mutation`: the count and the remembered mutation commit
+/// together, so a replay after a lost answer cannot count twice.
+pub async fn play_once(
+    state: &AppState,
+    user: UserId,
+    id: StoryId,
+    count: i64,
+    mutation: MutationId,
+) -> ApiResult<PlayOnce> {
+    let outcome = state
+        .store
+        .play_story_once(user.uuid(), id.uuid(), count, now(), mutation.uuid())
+        .await
+        .map_err(missing("story"))?;
+    if let PlayOnce::Applied(s) = &outcome {
+        announce(state, user, s.version).await;
+    }
+    Ok(outcome)
+}

@@ -1,0 +1,257 @@
+//! `POST /api/sync/push`: each mutation is the REST write of the same entity and operation,
+//! through the same service function, so a push and a REST call cannot disagree. What push
+//! adds is its own bookkeeping: each `mutationId` is remembered with its result, and a replay
+//! answers `duplicate` with the remembered result.
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use storyloom_domain::{
+    CustomEventCreate, CustomEventId, CustomEventUpdate, EntityKind, HeroCreate, HeroId,
+    HeroUpdate, Mutation, MutationId, MutationOp, MutationResult, MutationStatus, PushRequest,
+    PushResponse, StoryCreate, StoryId, StoryUpdate, Validate,
+};
+use storyloom_store::PlayOnce;
+
+use super::{Caller, events, heroes, now, stories};
+use crate::{
+    error::{ApiError, ApiResult},
+    extract::json_error,
+    state::AppState,
+};
+
+/// What became of one mutation before it is written down as a [`MutationResult`].
+enum Outcome {
+    Applied(i64),
+    /// Applied by an earlier push; carries the remembered result.
+    Duplicate(String),
+    Conflict(Value),
+    Rejected(ApiError),
+}
+
+/// Sort a service failure into a mutation's result. Unavailability aborts the whole push (the
+/// client retries it; mutations already applied then answer `duplicate`); everything else is
+/// this mutation's own result, exactly as the REST call would have answered it.
+fn outcome_of(e: ApiError) -> ApiResult<Outcome> {
+    match e {
+        ApiError::VersionConflict(current) => Ok(Outcome::Conflict(current)),
+        e @ (ApiError::Unavailable(_) | ApiError::Timeout | ApiError::Internal(_)) => Err(e),
+        e => Ok(Outcome::Rejected(e)),
+    }
+}
+
+fn settle<T>(r: ApiResult<T>, version: impl FnOnce(T) -> i64) -> ApiResult<Outcome> {
+    match r {
+        Ok(v) => Ok(Outcome::Applied(version(v))),
+        Err(e) => outcome_of(e),
+    }
+}
+
+/// The mutation's `fields` as the REST body `T`, validated like one. Paths of type errors
+/// are prefixed with `fields.`, so they name what the client sent.
+fn fields<T: DeserializeOwned + Validate>(m: &Mutation) -> ApiResult<T> {
+    let v = m
+        .fields
+        .clone()
+        .unwrap_or_else(|| Value::Object(Default::default()));
+    let parsed: T = serde_path_to_error::deserialize(v).map_err(json_error)?;
+    parsed.validate().map_err(ApiError::Validation)?;
+    Ok(parsed)
+}
+
+/// A create's body may repeat the id; it must be the mutation's.
+fn check_id(m: &Mutation, body_id: Option<uuid::Uuid>) -> ApiResult<()> {
+    match body_id {
+        Some(id) if id != m.id => Err(ApiError::field("fields.id", "must equal the mutation's id")),
+        _ => Ok(()),
+    }
+}
+
+/// Parse a create body and check its id, or the rejection.
+fn create_body<T: DeserializeOwned + Validate>(
+    m: &Mutation,
+    id: impl Fn(&T) -> Option<uuid::Uuid>,
+) -> ApiResult<T> {
+    let body: T = fields(m)?;
+    check_id(m, id(&body))?;
+    Ok(body)
+}
+
+async fn apply(state: &AppState, caller: Caller, m: &Mutation) -> ApiResult<Outcome> {
+    use EntityKind as E;
+    use MutationOp as Op;
+    let user = caller.user;
+    macro_rules! parsed {
+        ($e:expr) => {
+            match $e {
+                Ok(b) => b,
+                Err(e) => return Ok(Outcome::Rejected(e)),
+            }
+        };
+    }
+    match (m.entity, m.op) {
+        (E::Hero, Op::Create) => {
+            let body: HeroCreate = parsed!(create_body(m, |b: &HeroCreate| b.id));
+            settle(
+                heroes::create(state, user, HeroId(m.id), &body).await,
+                |c| c.into_inner().version,
+            )
+        }
+        (E::Hero, Op::Update) => {
+            let patch: HeroUpdate = parsed!(fields(m));
+            settle(
+                heroes::update(state, user, HeroId(m.id), &patch, m.base_version).await,
+                |h| h.version,
+            )
+        }
+        (E::Hero, Op::Delete) => settle(
+            heroes::delete(state, user, HeroId(m.id), m.base_version).await,
+            |d| d.version,
+        ),
+        (E::Story, Op::Create) => {
+            let body: StoryCreate = parsed!(create_body(m, |b: &StoryCreate| b.id));
+            if !body.is_import() {
+                return Ok(Outcome::Rejected(ApiError::field(
+                    "fields.content",
+                    "only written stories (title and content) can be synced; generate new stories online with POST /api/stories",
+                )));
+            }
+            settle(
+                stories::create(state, caller, StoryId(m.id), &body).await,
+                |c| c.story.into_inner().version,
+            )
+        }
+        (E::Story, Op::Update) => {
+            let patch: StoryUpdate = parsed!(fields(m));
+            settle(
+                stories::update(state, user, StoryId(m.id), &patch, m.base_version).await,
+                |s| s.version,
+            )
+        }
+        (E::Story, Op::Delete) => settle(
+            stories::delete(state, user, StoryId(m.id), m.base_version).await,
+            |d| d.version,
+        ),
+        (E::Story, Op::Increment) => {
+            let n = m
+                .fields
+                .as_ref()
+                .and_then(|f| f.get("playCount"))
+                .and_then(Value::as_i64)
+                .filter(|n| stories::PLAYS.contains(n));
+            let Some(n) = n else {
+                return Ok(Outcome::Rejected(ApiError::field(
+                    "fields.playCount",
+                    "must be a whole number from 1 to 100",
+                )));
+            };
+            match stories::play_once(state, user, StoryId(m.id), n, MutationId(m.mutation_id)).await
+            {
+                Ok(PlayOnce::Applied(s)) => Ok(Outcome::Applied(s.version)),
+                // Counted by a concurrent replay of the same mutation.
+                Ok(PlayOnce::Duplicate(seen)) => Ok(Outcome::Duplicate(seen)),
+                Err(e) => outcome_of(e),
+            }
+        }
+        (E::CustomEvent, Op::Create) => {
+            let body: CustomEventCreate = parsed!(create_body(m, |b: &CustomEventCreate| b.id));
+            settle(
+                events::create(state, user, CustomEventId(m.id), &body).await,
+                |c| c.into_inner().version,
+            )
+        }
+        (E::CustomEvent, Op::Update) => {
+            let patch: CustomEventUpdate = parsed!(fields(m));
+            settle(
+                events::update(state, user, CustomEventId(m.id), &patch, m.base_version).await,
+                |e| e.version,
+            )
+        }
+        (E::CustomEvent, Op::Delete) => settle(
+            events::delete(state, user, CustomEventId(m.id), m.base_version).await,
+            |d| d.version,
+        ),
+        (E::Illustration, _) => Ok(Outcome::Rejected(ApiError::field(
+            "entity",
+            "illustrations are made by the server and cannot be changed by sync",
+        ))),
+        (_, Op::Increment) => Ok(Outcome::Rejected(ApiError::field(
+            "op",
+            "increment is only for stories",
+        ))),
+    }
+}
+
+/// The remembered result of a replayed mutation, marked `duplicate`.
+fn duplicate(m: &Mutation, seen: &str) -> MutationResult {
+    match serde_json::from_str::<MutationResult>(seen) {
+        Ok(mut r) => {
+            r.status = MutationStatus::Duplicate;
+            r
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "a remembered mutation result is unreadable");
+            MutationResult {
+                mutation_id: m.mutation_id,
+                status: MutationStatus::Duplicate,
+                version: None,
+                current: None,
+                error: None,
+            }
+        }
+    }
+}
+
+fn result_of(m: &Mutation, o: Outcome) -> MutationResult {
+    let result = |status, version, current, error| MutationResult {
+        mutation_id: m.mutation_id,
+        status,
+        version,
+        current,
+        error,
+    };
+    match o {
+        Outcome::Duplicate(seen) => duplicate(m, &seen),
+        Outcome::Applied(v) => result(MutationStatus::Applied, (v > 0).then_some(v), None, None),
+        Outcome::Conflict(current) => {
+            let mut error = ApiError::VersionConflict(Value::Null).body();
+            error.details = None;
+            result(
+                MutationStatus::Conflict,
+                current.get("version").and_then(Value::as_i64),
+                Some(current),
+                Some(error),
+            )
+        }
+        Outcome::Rejected(e) => result(MutationStatus::Rejected, None, None, Some(e.body())),
+    }
+}
+
+/// Apply a push's mutations in order and answer one result each.
+pub async fn push(state: &AppState, caller: Caller, body: &PushRequest) -> ApiResult<PushResponse> {
+    let user = caller.user.uuid();
+    let mut results = Vec::with_capacity(body.mutations.len());
+    for m in &body.mutations {
+        if let Some(seen) = state.store.find_mutation(user, m.mutation_id).await? {
+            results.push(duplicate(m, &seen));
+            continue;
+        }
+        let outcome = apply(state, caller, m).await?;
+        let remembered_already = matches!(
+            (&outcome, m.op),
+            (Outcome::Duplicate(_), _) | (Outcome::Applied(_), MutationOp::Increment)
+        );
+        let r = result_of(m, outcome);
+        // Increments remembered themselves atomically with their count; the rest are
+        // remembered here (they are idempotent, so a crash before this line only re-applies
+        // the same change).
+        if !remembered_already {
+            let json = serde_json::to_string(&r).map_err(|e| ApiError::Internal(e.to_string()))?;
+            state
+                .store
+                .remember_mutation(user, m.mutation_id, &json, now())
+                .await?;
+        }
+        results.push(r);
+    }
+    Ok(PushResponse { results })
+}
