@@ -12,6 +12,7 @@ pub mod event;
 pub mod hero;
 pub mod ids;
 pub mod live;
+pub mod media;
 pub mod story;
 pub mod sync;
 pub mod time;
@@ -29,6 +30,7 @@ pub use ids::{
     new_id,
 };
 pub use live::{ChangedEvent, JobEvent, JobKind, JobProgress, LiveEventName};
+pub use media::HasMedia;
 pub use story::{
     AudioRequest, EventType, GenerationStatus, Illustration, IllustrationStatus,
     IllustrationStatusResponse, Language, PlayRequest, Story, StoryCreate, StoryUpdate, Voice,
@@ -39,7 +41,8 @@ pub use sync::{
 };
 pub use usage::{Operation, OperationUsage, UsageResponse, UsageTotals};
 pub use user::{
-    AuthResponse, Health, Profile, ProfileStats, ProfileUpdate, SessionInfo, SignIn, SignUp, User,
+    AccountDeleted, AuthResponse, Health, Profile, ProfileStats, ProfileUpdate, SessionInfo,
+    SignIn, SignUp, SignedOut, User,
 };
 pub use validate::{FieldErrors, Validate};
 

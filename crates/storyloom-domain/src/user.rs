@@ -182,3 +182,20 @@ pub struct Health {
     pub storage: String,
     pub ai: String,
 }
+
+/// `POST /api/auth/sign-out` answer.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SignedOut {
+    /// Always true.
+    pub signed_out: bool,
+}
+
+/// `DELETE /api/user/account` answer.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccountDeleted {
+    /// Always true.
+    pub deleted: bool,
+}

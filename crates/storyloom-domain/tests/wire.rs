@@ -194,6 +194,12 @@ fn sync_shapes() {
 }
 
 #[test]
+fn small_answer_shapes() {
+    insta::assert_json_snapshot!(SignedOut { signed_out: true });
+    insta::assert_json_snapshot!(AccountDeleted { deleted: true });
+}
+
+#[test]
 fn live_event_shapes() {
     insta::assert_json_snapshot!(ChangedEvent::at(42));
     insta::assert_json_snapshot!(ChangedEvent::default());

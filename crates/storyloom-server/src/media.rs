@@ -1,31 +1,25 @@
-//! Media on the API side: storing generated blobs, serving local blobs behind signed URLs, and
-//! turning stored keys into signed URLs in every JSON answer.
+//! Media on the API side: serving local blobs behind signed URLs, and turning stored keys into
+//! signed URLs where answers are built.
 //!
 //! Rows keep the bare key (`users/{u}/{kind}/{id}.{ext}`), never a URL: URLs expire and depend
-//! on the deployment's public address or bucket, keys do not. [`sign_urls`] rewrites
-//! `avatarUrl`/`audioUrl`/`imageUrl` values that are still keys just before an answer leaves,
-//! so every path that returns an entity (CRUD, sync feed, conflicts, generation) gets fresh
-//! URLs without each handler remembering to.
+//! on the deployment's public address or bucket, keys do not. [`sign`] signs the media fields
+//! a type declares ([`HasMedia`]); the answer helpers of `routes` call it for every answer, the
+//! change feed for each entity before it becomes JSON, the service layer for a conflict's
+//! current entity.
 
 use axum::{
     Router,
-    body::{Body, to_bytes},
+    body::Body,
     extract::{Path, Query, Request, State},
     http::{HeaderValue, StatusCode, header},
-    middleware::Next,
     response::{IntoResponse, Response},
     routing::get,
 };
 use serde::Deserialize;
+use storyloom_domain::HasMedia;
 use storyloom_media::{MediaError, MediaKey, SignatureError};
 
 use crate::{error::ApiError, state::AppState};
-
-/// JSON fields that hold media.
-const MEDIA_FIELDS: [&str; 3] = ["avatarUrl", "audioUrl", "imageUrl"];
-
-/// Largest answer body the signer rewrites (a full page of stories is well under this).
-const MAX_SIGNED_BODY: usize = 16 * 1024 * 1024;
 
 /// `GET /media/{*key}`.
 pub fn router() -> Router<AppState> {
@@ -120,89 +114,17 @@ async fn serve_media(
     Ok(resp)
 }
 
-/// Middleware: sign media keys in JSON answers. Answers without a bare key (the common case:
-/// no media yet, or not an entity) pass through untouched after one substring scan.
-pub async fn sign_urls(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let resp = next.run(req).await;
-    let is_json = resp
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if !is_json {
-        return resp;
-    }
-    let (mut parts, body) = resp.into_parts();
-    let bytes = match to_bytes(body, MAX_SIGNED_BODY).await {
-        Ok(b) => b,
-        Err(e) => return ApiError::Internal(format!("reading an answer: {e}")).into_response(),
-    };
-    if memchr::memmem::find(&bytes, b":\"users/").is_none() {
-        return Response::from_parts(parts, Body::from(bytes));
-    }
-    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
-        return Response::from_parts(parts, Body::from(bytes));
-    };
-    let mut keys = Vec::new();
-    collect_keys(&value, &mut keys);
-    let mut urls = std::collections::HashMap::with_capacity(keys.len());
-    for key in keys {
-        match state.media.url(&key).await {
-            Ok(url) => {
-                urls.insert(key, url);
-            }
+/// Turn the storage keys in `data`'s media fields into signed URLs. A field that is already a
+/// URL is left alone, so signing twice is harmless; a key that cannot be signed stays a key
+/// (the client shows no picture) and is logged.
+pub async fn sign<T: HasMedia + ?Sized>(state: &AppState, data: &mut T) {
+    for field in data.media_fields() {
+        let Some(key) = field.as_deref().filter(|k| k.starts_with("users/")) else {
+            continue;
+        };
+        match state.media.url(key).await {
+            Ok(url) => *field = Some(url),
             Err(e) => tracing::warn!(%key, error = %e, "could not sign a media URL"),
         }
-    }
-    replace_keys(&mut value, &urls);
-    match serde_json::to_vec(&value) {
-        Ok(body) => {
-            parts.headers.remove(header::CONTENT_LENGTH);
-            parts.headers.remove(header::ETAG);
-            Response::from_parts(parts, Body::from(body))
-        }
-        Err(_) => Response::from_parts(parts, Body::from(bytes)),
-    }
-}
-
-fn is_key(field: &str, v: &serde_json::Value) -> Option<String> {
-    if !MEDIA_FIELDS.contains(&field) {
-        return None;
-    }
-    v.as_str()
-        .filter(|s| s.starts_with("users/"))
-        .map(str::to_owned)
-}
-
-fn collect_keys(v: &serde_json::Value, out: &mut Vec<String>) {
-    match v {
-        serde_json::Value::Object(map) => {
-            for (k, child) in map {
-                if let Some(key) = is_key(k, child) {
-                    out.push(key);
-                } else {
-                    collect_keys(child, out);
-                }
-            }
-        }
-        serde_json::Value::Array(items) => items.iter().for_each(|i| collect_keys(i, out)),
-        _ => {}
-    }
-}
-
-fn replace_keys(v: &mut serde_json::Value, urls: &std::collections::HashMap<String, String>) {
-    match v {
-        serde_json::Value::Object(map) => {
-            for (k, child) in map.iter_mut() {
-                if let Some(key) = is_key(k, child) {
-                    if let Some(url) = urls.get(&key) {
-                        *child = serde_json::Value::String(url.clone());
-                    }
-                } else {
-                    replace_keys(child, urls);
-                }
-            }
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(|i| replace_keys(i, urls)),
-        _ => {}
     }
 }

@@ -185,6 +185,17 @@ impl Entity {
     }
 }
 
+impl storyloom_domain::HasMedia for Entity {
+    fn media_fields(&mut self) -> Vec<&mut Option<String>> {
+        match self {
+            Self::Hero(h) => storyloom_domain::HasMedia::media_fields(h),
+            Self::Story(s) => storyloom_domain::HasMedia::media_fields(s),
+            Self::Illustration(i) => storyloom_domain::HasMedia::media_fields(i),
+            Self::CustomEvent(_) => Vec::new(),
+        }
+    }
+}
+
 /// One change-feed row: the current entity, or a tombstone.
 #[derive(Debug, Clone)]
 pub struct StoredChange {

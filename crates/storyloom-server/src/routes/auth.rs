@@ -8,7 +8,9 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use storyloom_domain::{AuthResponse, Envelope, SessionInfo, SignIn, SignUp, User, time};
+use storyloom_domain::{
+    AuthResponse, Envelope, SessionInfo, SignIn, SignUp, SignedOut, User, time,
+};
 use storyloom_store::UserRecord;
 
 use crate::{
@@ -72,12 +74,14 @@ pub async fn sign_up(
 ) -> ApiResult<Response> {
     let (user, session) = account::sign_up(&state, body).await?;
     Ok(with_status(
+        &state,
         StatusCode::CREATED,
         AuthResponse {
             user: user_dto(&user),
             session,
         },
-    ))
+    )
+    .await)
 }
 
 #[utoipa::path(post, path = "/api/auth/sign-in", tag = "auth", request_body = SignIn,
@@ -87,37 +91,49 @@ pub async fn sign_in(
     ApiJson(body): ApiJson<SignIn>,
 ) -> ApiResult<Response> {
     let (user, session) = account::sign_in(&state, body).await?;
-    Ok(ok(AuthResponse {
-        user: user_dto(&user),
-        session,
-    }))
+    Ok(ok(
+        &state,
+        AuthResponse {
+            user: user_dto(&user),
+            session,
+        },
+    )
+    .await)
 }
 
 #[utoipa::path(get, path = "/api/auth/session", tag = "auth",
     responses((status = 200, body = Envelope<AuthResponse>), (status = 401)), security(("bearer" = [])))]
-pub async fn session(auth: AuthUser) -> Response {
-    ok(AuthResponse {
-        user: user_dto(&auth.user),
-        session: SessionInfo {
-            token: auth.token.clone(),
-            expires_at: time::from_millis(auth.session.expires_at),
+pub async fn session(State(state): State<AppState>, auth: AuthUser) -> Response {
+    ok(
+        &state,
+        AuthResponse {
+            user: user_dto(&auth.user),
+            session: SessionInfo {
+                token: auth.token.clone(),
+                expires_at: time::from_millis(auth.session.expires_at),
+            },
         },
-    })
+    )
+    .await
 }
 
 #[utoipa::path(post, path = "/api/auth/session/refresh", tag = "auth",
     responses((status = 200, body = Envelope<AuthResponse>), (status = 401)), security(("bearer" = [])))]
 pub async fn refresh(State(state): State<AppState>, auth: AuthUser) -> ApiResult<Response> {
     let session = account::refresh(&state, &auth.user, &auth.session.token_hash).await?;
-    Ok(ok(AuthResponse {
-        user: user_dto(&auth.user),
-        session,
-    }))
+    Ok(ok(
+        &state,
+        AuthResponse {
+            user: user_dto(&auth.user),
+            session,
+        },
+    )
+    .await)
 }
 
 #[utoipa::path(post, path = "/api/auth/sign-out", tag = "auth",
     responses((status = 200), (status = 401)), security(("bearer" = [])))]
 pub async fn sign_out(State(state): State<AppState>, auth: AuthUser) -> ApiResult<Response> {
     account::sign_out(&state, auth.user_id(), &auth.session.token_hash).await?;
-    Ok(ok(serde_json::json!({ "signedOut": true })))
+    Ok(ok(&state, SignedOut { signed_out: true }).await)
 }

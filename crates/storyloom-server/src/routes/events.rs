@@ -32,9 +32,11 @@ pub async fn list(
 ) -> ApiResult<Response> {
     let (events, total) = state.store.list_events(auth.id(), p.page).await?;
     Ok(page(
+        &state,
         events,
         Pagination::new(total, p.page.limit, p.page.offset),
-    ))
+    )
+    .await)
 }
 
 #[utoipa::path(get, path = "/api/custom-events/{id}", tag = "custom events", params(("id" = uuid::Uuid, Path)),
@@ -44,11 +46,12 @@ pub async fn show(
     auth: AuthUser,
     PathId(id): PathId,
 ) -> ApiResult<Response> {
-    Ok(ok(state
+    let found = state
         .store
         .get_event(auth.id(), id)
         .await
-        .map_err(missing("custom event"))?))
+        .map_err(missing("custom event"))?;
+    Ok(ok(&state, found).await)
 }
 
 #[utoipa::path(post, path = "/api/custom-events", tag = "custom events", request_body = CustomEventCreate,
@@ -60,8 +63,10 @@ pub async fn create(
 ) -> ApiResult<Response> {
     let id = body.id.map_or_else(CustomEventId::new, CustomEventId);
     Ok(created(
+        &state,
         events::create(&state, auth.user_id(), id, &body).await?,
-    ))
+    )
+    .await)
 }
 
 #[utoipa::path(patch, path = "/api/custom-events/{id}", tag = "custom events", params(("id" = uuid::Uuid, Path)),
@@ -75,7 +80,7 @@ pub async fn update(
     ApiJson(body): ApiJson<CustomEventUpdate>,
 ) -> ApiResult<Response> {
     let ev = events::update(&state, auth.user_id(), CustomEventId(id), &body, if_match).await?;
-    Ok(ok(ev))
+    Ok(ok(&state, ev).await)
 }
 
 #[utoipa::path(delete, path = "/api/custom-events/{id}", tag = "custom events", params(("id" = uuid::Uuid, Path)),
@@ -87,5 +92,5 @@ pub async fn remove(
     IfMatch(if_match): IfMatch,
 ) -> ApiResult<Response> {
     events::delete(&state, auth.user_id(), CustomEventId(id), if_match).await?;
-    Ok(ok(DeletedResponse { id, deleted: true }))
+    Ok(ok(&state, DeletedResponse { id, deleted: true }).await)
 }

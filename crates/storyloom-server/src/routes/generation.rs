@@ -5,11 +5,11 @@ use axum::{
     Router,
     extract::State,
     http::StatusCode,
-    response::{IntoResponse, Response},
+    response::Response,
     routing::{get, post},
 };
 use storyloom_domain::{
-    AudioRequest, AvatarRequest, CustomEvent, CustomEventId, Envelope, Hero, HeroId,
+    AudioRequest, AvatarRequest, CustomEvent, CustomEventId, Envelope, HasMedia, Hero, HeroId,
     IllustrationStatusResponse, Story, StoryId,
 };
 
@@ -34,8 +34,12 @@ pub fn router() -> Router<AppState> {
         .route("/custom-events/{id}/enhance", post(enhance))
 }
 
-fn accepted<T: serde::Serialize>(data: T, r: &Reservation) -> Response {
-    let mut resp = with_status(StatusCode::ACCEPTED, data);
+async fn accepted<T: serde::Serialize + HasMedia>(
+    state: &AppState,
+    data: T,
+    r: &Reservation,
+) -> Response {
+    let mut resp = with_status(state, StatusCode::ACCEPTED, data).await;
     r.headers(resp.headers_mut());
     resp
 }
@@ -50,7 +54,7 @@ pub async fn audio(
     OptionalJson(body): OptionalJson<AudioRequest>,
 ) -> ApiResult<Response> {
     let (story, r) = generation::request_audio(&state, auth.caller(), StoryId(id), &body).await?;
-    Ok(accepted(story, &r))
+    Ok(accepted(&state, story, &r).await)
 }
 
 #[utoipa::path(post, path = "/api/stories/{id}/illustrations", tag = "generation", params(("id" = Uuid, Path)),
@@ -61,7 +65,7 @@ pub async fn illustrations(
     PathId(id): PathId,
 ) -> ApiResult<Response> {
     let (story, r) = generation::request_illustrations(&state, auth.user_id(), StoryId(id)).await?;
-    Ok(accepted(story, &r))
+    Ok(accepted(&state, story, &r).await)
 }
 
 #[utoipa::path(get, path = "/api/stories/{id}/illustrations/status", tag = "generation", params(("id" = Uuid, Path)),
@@ -78,13 +82,14 @@ pub async fn illustration_status(
         .map_err(missing("story"))?;
     let ills = story.illustrations.unwrap_or_default();
     let count = |s| ills.iter().filter(|i| i.generation_status == s).count() as i64;
-    Ok(ok(IllustrationStatusResponse {
+    let answer = IllustrationStatusResponse {
         status: story.illustration_status,
         total: ills.len() as i64,
         completed: count(storyloom_domain::GenerationStatus::Completed),
         failed: count(storyloom_domain::GenerationStatus::Failed),
         illustrations: ills,
-    }))
+    };
+    Ok(ok(&state, answer).await)
 }
 
 #[utoipa::path(post, path = "/api/heroes/{id}/avatar", tag = "generation", params(("id" = Uuid, Path)),
@@ -97,7 +102,7 @@ pub async fn avatar(
     OptionalJson(body): OptionalJson<AvatarRequest>,
 ) -> ApiResult<Response> {
     let (hero, r) = generation::request_avatar(&state, auth.user_id(), HeroId(id), &body).await?;
-    Ok(accepted(hero, &r))
+    Ok(accepted(&state, hero, &r).await)
 }
 
 #[utoipa::path(post, path = "/api/custom-events/{id}/enhance", tag = "generation", params(("id" = Uuid, Path)),
@@ -109,7 +114,7 @@ pub async fn enhance(
     PathId(id): PathId,
 ) -> ApiResult<Response> {
     let (event, r) = generation::enhance_event(&state, auth.caller(), CustomEventId(id)).await?;
-    let mut resp = ok(event).into_response();
+    let mut resp = ok(&state, event).await;
     r.headers(resp.headers_mut());
     Ok(resp)
 }

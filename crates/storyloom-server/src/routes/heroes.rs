@@ -27,9 +27,11 @@ pub async fn list(
 ) -> ApiResult<Response> {
     let (heroes, total) = state.store.list_heroes(auth.id(), params.page).await?;
     Ok(page(
+        &state,
         heroes,
         Pagination::new(total, params.page.limit, params.page.offset),
-    ))
+    )
+    .await)
 }
 
 #[utoipa::path(get, path = "/api/heroes/{id}", tag = "heroes", params(("id" = uuid::Uuid, Path)),
@@ -44,7 +46,7 @@ pub async fn show(
         .get_hero(auth.id(), id)
         .await
         .map_err(missing("hero"))?;
-    Ok(ok(hero))
+    Ok(ok(&state, hero).await)
 }
 
 #[utoipa::path(post, path = "/api/heroes", tag = "heroes", request_body = HeroCreate,
@@ -57,8 +59,10 @@ pub async fn create(
 ) -> ApiResult<Response> {
     let id = body.id.map_or_else(HeroId::new, HeroId);
     Ok(created(
+        &state,
         heroes::create(&state, auth.user_id(), id, &body).await?,
-    ))
+    )
+    .await)
 }
 
 #[utoipa::path(patch, path = "/api/heroes/{id}", tag = "heroes", params(("id" = uuid::Uuid, Path)),
@@ -72,7 +76,7 @@ pub async fn update(
     ApiJson(body): ApiJson<HeroUpdate>,
 ) -> ApiResult<Response> {
     let hero = heroes::update(&state, auth.user_id(), HeroId(id), &body, if_match).await?;
-    Ok(ok(hero))
+    Ok(ok(&state, hero).await)
 }
 
 #[utoipa::path(delete, path = "/api/heroes/{id}", tag = "heroes", params(("id" = uuid::Uuid, Path)),
@@ -84,5 +88,5 @@ pub async fn remove(
     IfMatch(if_match): IfMatch,
 ) -> ApiResult<Response> {
     heroes::delete(&state, auth.user_id(), HeroId(id), if_match).await?;
-    Ok(ok(DeletedResponse { id, deleted: true }))
+    Ok(ok(&state, DeletedResponse { id, deleted: true }).await)
 }

@@ -28,7 +28,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use serde::Serialize;
-use storyloom_domain::{Envelope, Pagination};
+use storyloom_domain::{Envelope, HasMedia, Pagination};
 
 use crate::{error::ApiError, state::AppState};
 
@@ -52,10 +52,6 @@ pub fn api_router(state: AppState) -> Router<AppState> {
         .merge(profile::router())
         .merge(meta::router())
         .merge(sync::router())
-        .layer(axum::middleware::from_fn_with_state(
-            state,
-            crate::media::sign_urls,
-        ))
         .merge(crate::media::router());
     let router = if bench {
         router.merge(bench::router())
@@ -65,28 +61,44 @@ pub fn api_router(state: AppState) -> Router<AppState> {
     router.method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
 }
 
+// The answer helpers: every 2xx envelope is built here, with its media signed, so no handler
+// can send a storage key where a URL belongs.
+
 /// 200 with the envelope.
-pub fn ok<T: Serialize>(data: T) -> Response {
-    (StatusCode::OK, Json(Envelope::ok(data))).into_response()
+pub async fn ok<T: Serialize + HasMedia>(state: &AppState, data: T) -> Response {
+    with_status(state, StatusCode::OK, data).await
 }
 
 /// `status` with the envelope.
-pub fn with_status<T: Serialize>(status: StatusCode, data: T) -> Response {
+pub async fn with_status<T: Serialize + HasMedia>(
+    state: &AppState,
+    status: StatusCode,
+    mut data: T,
+) -> Response {
+    crate::media::sign(state, &mut data).await;
     (status, Json(Envelope::ok(data))).into_response()
 }
 
 /// 201 for a new entity, 200 for the existing one of a retried create.
-pub fn created<T: Serialize>(c: crate::service::Created<T>) -> Response {
+pub async fn created<T: Serialize + HasMedia>(
+    state: &AppState,
+    c: crate::service::Created<T>,
+) -> Response {
     let status = if c.is_new() {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    with_status(status, c.into_inner())
+    with_status(state, status, c.into_inner()).await
 }
 
 /// 200 with a list and its page.
-pub fn page<T: Serialize>(data: Vec<T>, pagination: Pagination) -> Response {
+pub async fn page<T: Serialize + HasMedia>(
+    state: &AppState,
+    mut data: Vec<T>,
+    pagination: Pagination,
+) -> Response {
+    crate::media::sign(state, &mut data).await;
     (StatusCode::OK, Json(Envelope::page(data, pagination))).into_response()
 }
 
@@ -105,3 +117,5 @@ pub struct DeletedResponse {
     /// Always true.
     pub deleted: bool,
 }
+
+impl HasMedia for DeletedResponse {}

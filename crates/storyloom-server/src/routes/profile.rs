@@ -2,7 +2,8 @@
 
 use axum::{Router, extract::State, response::Response, routing::get};
 use storyloom_domain::{
-    Envelope, Operation, OperationUsage, Profile, ProfileUpdate, UsageResponse, time,
+    AccountDeleted, Envelope, Operation, OperationUsage, Profile, ProfileUpdate, UsageResponse,
+    time,
 };
 
 use crate::{
@@ -39,7 +40,7 @@ async fn build_profile(state: &AppState, user: &storyloom_store::UserRecord) -> 
 #[utoipa::path(get, path = "/api/user/profile", tag = "user",
     responses((status = 200, body = Envelope<Profile>)), security(("bearer" = [])))]
 pub async fn profile(State(state): State<AppState>, auth: AuthUser) -> ApiResult<Response> {
-    Ok(ok(build_profile(&state, &auth.user).await?))
+    Ok(ok(&state, build_profile(&state, &auth.user).await?).await)
 }
 
 #[utoipa::path(patch, path = "/api/user/profile", tag = "user", request_body = ProfileUpdate,
@@ -50,7 +51,7 @@ pub async fn update_profile(
     ApiJson(body): ApiJson<ProfileUpdate>,
 ) -> ApiResult<Response> {
     let user = service::account::update_profile(&state, auth.user_id(), &body).await?;
-    Ok(ok(build_profile(&state, &user).await?))
+    Ok(ok(&state, build_profile(&state, &user).await?).await)
 }
 
 #[utoipa::path(get, path = "/api/user/usage", tag = "user",
@@ -77,12 +78,12 @@ pub async fn usage(State(state): State<AppState>, auth: AuthUser) -> ApiResult<R
         })
         .collect();
     let totals = state.store.usage_totals(auth.id()).await?;
-    Ok(ok(UsageResponse { operations, totals }))
+    Ok(ok(&state, UsageResponse { operations, totals }).await)
 }
 
 #[utoipa::path(delete, path = "/api/user/account", tag = "user",
     responses((status = 200)), security(("bearer" = [])))]
 pub async fn delete_account(State(state): State<AppState>, auth: AuthUser) -> ApiResult<Response> {
     service::account::delete_account(&state, auth.user_id()).await?;
-    Ok(ok(serde_json::json!({ "deleted": true })))
+    Ok(ok(&state, AccountDeleted { deleted: true }).await)
 }

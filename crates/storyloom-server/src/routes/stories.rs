@@ -41,9 +41,11 @@ pub async fn list(
     };
     let (stories, total) = state.store.list_stories(auth.id(), filter, p.page).await?;
     Ok(page(
+        &state,
         stories,
         Pagination::new(total, p.page.limit, p.page.offset),
-    ))
+    )
+    .await)
 }
 
 #[utoipa::path(get, path = "/api/stories/{id}", tag = "stories", params(("id" = uuid::Uuid, Path)),
@@ -53,11 +55,12 @@ pub async fn show(
     auth: AuthUser,
     PathId(id): PathId,
 ) -> ApiResult<Response> {
-    Ok(ok(state
+    let found = state
         .store
         .get_story(auth.id(), id)
         .await
-        .map_err(missing("story"))?))
+        .map_err(missing("story"))?;
+    Ok(ok(&state, found).await)
 }
 
 #[utoipa::path(post, path = "/api/stories", tag = "stories", request_body = StoryCreate,
@@ -70,7 +73,7 @@ pub async fn create(
 ) -> ApiResult<Response> {
     let id = body.id.map_or_else(StoryId::new, StoryId);
     let done = stories::create(&state, auth.caller(), id, &body).await?;
-    let mut resp = created(done.story);
+    let mut resp = created(&state, done.story).await;
     if let Some(r) = done.reservation {
         r.headers(resp.headers_mut());
     }
@@ -88,7 +91,7 @@ pub async fn update(
     ApiJson(body): ApiJson<StoryUpdate>,
 ) -> ApiResult<Response> {
     let story = stories::update(&state, auth.user_id(), StoryId(id), &body, if_match).await?;
-    Ok(ok(story))
+    Ok(ok(&state, story).await)
 }
 
 #[utoipa::path(delete, path = "/api/stories/{id}", tag = "stories", params(("id" = uuid::Uuid, Path)),
@@ -100,7 +103,7 @@ pub async fn remove(
     IfMatch(if_match): IfMatch,
 ) -> ApiResult<Response> {
     stories::delete(&state, auth.user_id(), StoryId(id), if_match).await?;
-    Ok(ok(DeletedResponse { id, deleted: true }))
+    Ok(ok(&state, DeletedResponse { id, deleted: true }).await)
 }
 
 #[utoipa::path(post, path = "/api/stories/{id}/play", tag = "stories", params(("id" = uuid::Uuid, Path)),
@@ -114,5 +117,5 @@ pub async fn play(
 ) -> ApiResult<Response> {
     let count = body.count.unwrap_or(1);
     let story = stories::play(&state, auth.user_id(), StoryId(id), count).await?;
-    Ok(ok(story))
+    Ok(ok(&state, story).await)
 }

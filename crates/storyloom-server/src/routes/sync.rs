@@ -12,7 +12,6 @@ use axum::{
     routing::{get, post},
 };
 use futures::{Stream, StreamExt as _};
-use serde_json::Value;
 use storyloom_domain::{
     Change, ChangedEvent, ChangesResponse, Envelope, LiveEventName, PushRequest, PushResponse,
 };
@@ -77,24 +76,30 @@ pub async fn changes(
         return Err(ApiError::ResyncRequired);
     }
     let cursor = page.changes.last().map_or(since.max(0), |c| c.version);
-    let changes = page
-        .changes
-        .into_iter()
-        .map(|c| Change {
+    let mut changes = Vec::with_capacity(page.changes.len());
+    for c in page.changes {
+        // Signed here, while still typed: once JSON, a media key is just a string.
+        let data = match c.entity {
+            Some(mut e) => {
+                crate::media::sign(&state, &mut e).await;
+                Some(serde_json::to_value(e).map_err(|e| ApiError::Internal(e.to_string()))?)
+            }
+            None => None,
+        };
+        changes.push(Change {
             entity: c.kind,
             id: c.id,
             version: c.version,
-            deleted: c.entity.is_none(),
-            data: c
-                .entity
-                .map(|e| serde_json::to_value(e).unwrap_or(Value::Null)),
-        })
-        .collect();
-    Ok(ok(ChangesResponse {
+            deleted: data.is_none(),
+            data,
+        });
+    }
+    let answer = ChangesResponse {
         changes,
         cursor: cursor.to_string(),
         has_more: page.has_more,
-    }))
+    };
+    Ok(ok(&state, answer).await)
 }
 
 #[utoipa::path(post, path = "/api/sync/push", tag = "sync", request_body = PushRequest,
@@ -104,7 +109,11 @@ pub async fn push(
     auth: AuthUser,
     ApiJson(body): ApiJson<PushRequest>,
 ) -> ApiResult<Response> {
-    Ok(ok(service::sync::push(&state, auth.caller(), &body).await?))
+    Ok(ok(
+        &state,
+        service::sync::push(&state, auth.caller(), &body).await?,
+    )
+    .await)
 }
 
 #[utoipa::path(get, path = "/api/sync/stream", tag = "sync",

@@ -3,7 +3,7 @@
 use storyloom_domain::{CustomEvent, CustomEventCreate, CustomEventId, CustomEventUpdate, UserId};
 use storyloom_store::Deleted;
 
-use super::{Created, announce, missing, now};
+use super::{Created, announce, now, stored};
 use crate::{error::ApiResult, state::AppState};
 
 /// Create a custom event with `id`, or answer a retried create with the same body with the
@@ -32,11 +32,15 @@ pub async fn update(
     patch: &CustomEventUpdate,
     if_match: Option<i64>,
 ) -> ApiResult<CustomEvent> {
-    let ev = state
-        .store
-        .update_event(user.uuid(), id.uuid(), patch, if_match, now())
-        .await
-        .map_err(missing("custom event"))?;
+    let ev = stored(
+        state,
+        "custom event",
+        state
+            .store
+            .update_event(user.uuid(), id.uuid(), patch, if_match, now())
+            .await,
+    )
+    .await?;
     announce(state, user, ev.version).await;
     Ok(ev)
 }
@@ -48,11 +52,15 @@ pub async fn delete(
     id: CustomEventId,
     if_match: Option<i64>,
 ) -> ApiResult<Deleted> {
-    let deleted = state
-        .store
-        .delete_event(user.uuid(), id.uuid(), if_match, now())
-        .await
-        .map_err(missing("custom event"))?;
+    let deleted = stored(
+        state,
+        "custom event",
+        state
+            .store
+            .delete_event(user.uuid(), id.uuid(), if_match, now())
+            .await,
+    )
+    .await?;
     state.media.delete_keys(&deleted.media_keys).await;
     announce(state, user, deleted.version).await;
     Ok(deleted)

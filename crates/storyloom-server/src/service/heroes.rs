@@ -3,7 +3,7 @@
 use storyloom_domain::{Hero, HeroCreate, HeroId, HeroUpdate, UserId};
 use storyloom_store::Deleted;
 
-use super::{Created, announce, missing, now};
+use super::{Created, announce, now, stored};
 use crate::{error::ApiResult, state::AppState};
 
 /// Create a hero with `id`, or answer a retried create with the same body with the existing
@@ -33,11 +33,15 @@ pub async fn update(
     patch: &HeroUpdate,
     if_match: Option<i64>,
 ) -> ApiResult<Hero> {
-    let hero = state
-        .store
-        .update_hero(user.uuid(), id.uuid(), patch, if_match, now())
-        .await
-        .map_err(missing("hero"))?;
+    let hero = stored(
+        state,
+        "hero",
+        state
+            .store
+            .update_hero(user.uuid(), id.uuid(), patch, if_match, now())
+            .await,
+    )
+    .await?;
     announce(state, user, hero.version).await;
     Ok(hero)
 }
@@ -49,11 +53,15 @@ pub async fn delete(
     id: HeroId,
     if_match: Option<i64>,
 ) -> ApiResult<Deleted> {
-    let deleted = state
-        .store
-        .delete_hero(user.uuid(), id.uuid(), if_match, now())
-        .await
-        .map_err(missing("hero"))?;
+    let deleted = stored(
+        state,
+        "hero",
+        state
+            .store
+            .delete_hero(user.uuid(), id.uuid(), if_match, now())
+            .await,
+    )
+    .await?;
     state.media.delete_keys(&deleted.media_keys).await;
     announce(state, user, deleted.version).await;
     Ok(deleted)

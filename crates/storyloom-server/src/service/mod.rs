@@ -61,6 +61,26 @@ fn now() -> i64 {
     time::now().timestamp_millis()
 }
 
+/// A store write's result as every entry point answers it: `NotFound` named after `what`,
+/// a version conflict with the current entity's media signed (the conflict is JSON from
+/// here on, where a key could no longer be told from other text).
+async fn stored<T>(
+    state: &AppState,
+    what: &'static str,
+    r: Result<T, storyloom_store::StoreError>,
+) -> crate::error::ApiResult<T> {
+    match r {
+        Ok(v) => Ok(v),
+        Err(storyloom_store::StoreError::VersionConflict(mut current)) => {
+            crate::media::sign(state, &mut *current).await;
+            Err(crate::error::ApiError::VersionConflict(
+                serde_json::to_value(&*current).unwrap_or_default(),
+            ))
+        }
+        Err(e) => Err(missing(what)(e)),
+    }
+}
+
 /// Who is asking, with the preferences generation falls back on.
 #[derive(Debug, Clone, Copy)]
 pub struct Caller {

@@ -6,7 +6,7 @@ use storyloom_domain::{
 };
 use storyloom_store::{Deleted, NewStory, PlayOnce, StoreError};
 
-use super::{Caller, Created, announce, generation, missing, now};
+use super::{Caller, Created, announce, generation, missing, now, stored};
 use crate::{
     error::{ApiError, ApiResult},
     generation::{self as quota, Reservation, jobs::JobSpec},
@@ -193,11 +193,15 @@ pub async fn update(
     patch: &StoryUpdate,
     if_match: Option<i64>,
 ) -> ApiResult<Story> {
-    let story = state
-        .store
-        .update_story(user.uuid(), id.uuid(), patch, if_match, now())
-        .await
-        .map_err(missing("story"))?;
+    let story = stored(
+        state,
+        "story",
+        state
+            .store
+            .update_story(user.uuid(), id.uuid(), patch, if_match, now())
+            .await,
+    )
+    .await?;
     announce(state, user, story.version).await;
     Ok(story)
 }
@@ -209,11 +213,15 @@ pub async fn delete(
     id: StoryId,
     if_match: Option<i64>,
 ) -> ApiResult<Deleted> {
-    let deleted = state
-        .store
-        .delete_story(user.uuid(), id.uuid(), if_match, now())
-        .await
-        .map_err(missing("story"))?;
+    let deleted = stored(
+        state,
+        "story",
+        state
+            .store
+            .delete_story(user.uuid(), id.uuid(), if_match, now())
+            .await,
+    )
+    .await?;
     state.media.delete_keys(&deleted.media_keys).await;
     announce(state, user, deleted.version).await;
     Ok(deleted)

@@ -654,7 +654,90 @@ async fn health_reports_ai_and_storage(kind: DbKind) {
     assert!(failed["audioUrl"].is_null());
 }
 
+/// Wherever an entity with media appears — read, list, change feed, a REST conflict's and a
+/// push conflict's current entity, the illustration status — its media field is a signed,
+/// downloadable URL, never the storage key.
+async fn every_answer_carries_signed_media_urls(kind: DbKind) {
+    let s = TestServer::start(kind).await;
+    let u = s.user().await;
+    let hero = hero_aged(&u, "Ada", 7).await;
+    let id = hero["id"].as_str().unwrap();
+    let r = u.post(&format!("/heroes/{id}/avatar"), json!({})).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let done = wait_for(&u, &format!("/heroes/{id}"), |h| {
+        h["avatarStatus"] == "completed"
+    })
+    .await;
+    let version = done["version"].as_i64().unwrap();
+    let story = generate(
+        &u,
+        json!({"heroId": id, "eventType": "bedtime", "language": "en", "generateIllustrations": true}),
+    )
+    .await;
+    let sid = story["id"].as_str().unwrap();
+    let status = wait_for(&u, &format!("/stories/{sid}/illustrations/status"), |st| {
+        st["status"] == "completed"
+    })
+    .await;
+
+    let signed = |where_: &str, v: &Value| {
+        let url = v
+            .as_str()
+            .unwrap_or_else(|| panic!("{where_}: no URL in {v}"));
+        assert!(
+            url.starts_with(&format!("{}/api/media/users/", s.url())) && url.contains("sig="),
+            "{where_}: not a signed URL: {url}"
+        );
+        url.to_owned()
+    };
+    let read = signed("read", &done["avatarUrl"]);
+    assert_eq!(download(&read, None).await.status(), StatusCode::OK);
+    let list = u.get("/heroes").await;
+    signed("list", &list.data()[0]["avatarUrl"]);
+    let feed = u.get("/sync/changes").await;
+    for c in feed.data()["changes"].as_array().unwrap() {
+        if c["entity"] == "hero" {
+            signed("feed", &c["data"]["avatarUrl"]);
+        }
+        if c["entity"] == "illustration" {
+            signed("feed illustration", &c["data"]["imageUrl"]);
+        }
+    }
+    let stale = (version - 1).to_string();
+    let conflict = u
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/heroes/{id}"),
+            Some(json!({"age": 8})),
+            &[("if-match", &stale)],
+        )
+        .await;
+    assert_eq!(conflict.status, StatusCode::CONFLICT, "{}", conflict.body);
+    signed(
+        "REST conflict",
+        &conflict.body["error"]["details"]["current"]["avatarUrl"],
+    );
+    let push = u
+        .post(
+            "/sync/push",
+            json!({"mutations": [{"mutationId": uuid::Uuid::new_v4(), "entity": "hero",
+                "op": "update", "id": id, "baseVersion": version - 1, "fields": {"age": 8}}]}),
+        )
+        .await;
+    let result = &push.data()["results"][0];
+    assert_eq!(result["status"], "conflict", "{}", push.body);
+    signed("push conflict", &result["current"]["avatarUrl"]);
+    for ill in status["illustrations"].as_array().unwrap() {
+        signed("illustration status", &ill["imageUrl"]);
+    }
+    let full = u.get(&format!("/stories/{sid}")).await;
+    for ill in full.data()["illustrations"].as_array().unwrap() {
+        signed("story illustrations", &ill["imageUrl"]);
+    }
+}
+
 db_tests!(
+    every_answer_carries_signed_media_urls,
     stories_in_every_language_name_the_hero,
     narration_and_illustrations_download_and_play,
     media_links_are_signed_and_expire,
