@@ -93,3 +93,34 @@ mod tests {
         assert_ne!(a, b);
     }
 }
+
+/// The signed-in account as requests see it: who and their preferences, never the password
+/// hash, which only sign-in reads (from the store, not from any cache).
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// Account id.
+    pub id: storyloom_domain::UserId,
+    /// Normalised email.
+    pub email: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// Story language by default.
+    pub preferred_language: storyloom_domain::Language,
+    /// Narration voice by default.
+    pub preferred_voice: storyloom_domain::Voice,
+    /// Epoch ms.
+    pub created_at: i64,
+}
+
+impl From<&storyloom_store::UserRecord> for Account {
+    fn from(u: &storyloom_store::UserRecord) -> Self {
+        Self {
+            id: storyloom_domain::UserId(u.id),
+            email: u.email.clone(),
+            name: u.name.clone(),
+            preferred_language: u.preferred_language,
+            preferred_voice: u.preferred_voice,
+            created_at: u.created_at,
+        }
+    }
+}

@@ -25,7 +25,9 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use moka::sync::Cache;
-use storyloom_store::{SessionRecord, UserRecord};
+use storyloom_store::SessionRecord;
+
+use crate::auth::Account;
 use uuid::Uuid;
 
 use crate::{extract::token_hash, state::AppState};
@@ -36,7 +38,7 @@ pub struct AuthEntry {
     /// The session.
     pub session: SessionRecord,
     /// Its user.
-    pub user: UserRecord,
+    pub user: Account,
 }
 
 #[derive(Debug)]
@@ -113,7 +115,7 @@ impl Caches {
     pub fn forget_user(&self, user: Uuid) {
         let _ = self
             .auth
-            .invalidate_entries_if(move |_, e| e.user.id == user);
+            .invalidate_entries_if(move |_, e| e.user.id.uuid() == user);
         let _ = self.answers.invalidate_entries_if(move |k, _| k.0 == user);
         self.versions.forget(user);
     }
@@ -246,7 +248,7 @@ pub async fn cached_get(State(state): State<AppState>, req: Request, next: Next)
     let now = storyloom_domain::time::now().timestamp_millis();
     let Some(user) = bearer_hash(&req)
         .and_then(|h| caches.session(&h, now))
-        .map(|a| a.user.id)
+        .map(|a| a.user.id.uuid())
     else {
         return next.run(req).await;
     };

@@ -13,7 +13,9 @@ use axum::{
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use storyloom_domain::{FieldErrors, Validate, time};
-use storyloom_store::{Page, SessionRecord, UserRecord};
+use storyloom_store::{Page, SessionRecord};
+
+use crate::auth::Account;
 use uuid::Uuid;
 
 use crate::{error::ApiError, state::AppState};
@@ -21,8 +23,8 @@ use crate::{error::ApiError, state::AppState};
 /// The signed-in user of a request, from `Authorization: Bearer <token>`.
 #[derive(Debug, Clone)]
 pub struct AuthUser {
-    /// The account.
-    pub user: UserRecord,
+    /// The account (without its password hash).
+    pub user: Account,
     /// The session the token belongs to.
     pub session: SessionRecord,
     /// The presented token (echoed by `GET /api/auth/session`).
@@ -32,12 +34,12 @@ pub struct AuthUser {
 impl AuthUser {
     /// The user's id.
     pub fn id(&self) -> Uuid {
-        self.user.id
+        self.user.id.uuid()
     }
 
     /// The user's typed id.
     pub fn user_id(&self) -> storyloom_domain::UserId {
-        storyloom_domain::UserId(self.user.id)
+        self.user.id
     }
 
     /// The caller as the service layer needs it.
@@ -88,7 +90,10 @@ impl FromRequestParts<AppState> for AuthUser {
                     "the session has expired or was signed out; sign in again",
                 ))?;
                 caches.note_version(user.id, version);
-                caches.put_session(crate::cache::AuthEntry { session, user });
+                caches.put_session(crate::cache::AuthEntry {
+                    session,
+                    user: Account::from(&user),
+                });
                 caches.session(&hash, now).ok_or(ApiError::Unauthorized(
                     "the session has expired or was signed out; sign in again",
                 ))?

@@ -5,19 +5,19 @@
 //! it when they like, and `main.rs` stays a thin shell.
 #![warn(missing_docs)]
 
-pub mod auth;
-pub mod cache;
+mod auth;
+mod cache;
 pub mod config;
-pub mod error;
-pub mod events_hub;
-pub mod extract;
-pub mod generation;
-pub mod limits;
-pub mod media;
-pub mod openapi;
-pub mod routes;
-pub mod service;
-pub mod state;
+mod error;
+mod events_hub;
+mod extract;
+mod generation;
+mod limits;
+mod media;
+mod openapi;
+mod routes;
+mod service;
+mod state;
 pub mod telemetry;
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
@@ -27,7 +27,7 @@ use axum::{
     error_handling::HandleErrorLayer,
     extract::{DefaultBodyLimit, MatchedPath, Request},
     http::{HeaderName, header},
-    response::{IntoResponse, Response},
+    response::IntoResponse,
 };
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
@@ -43,6 +43,9 @@ use utoipa_swagger_ui::SwaggerUi;
 
 pub use config::Config;
 pub use state::AppState;
+// For the tests that drive a worker by hand and that look a session up by its token.
+pub use extract::token_hash;
+pub use generation::jobs::spawn_workers;
 
 use crate::error::ApiError;
 
@@ -217,9 +220,4 @@ pub async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutdown signal received; finishing in-flight requests");
-}
-
-/// A response for tests and docs: what a handler's error looks like on the wire.
-pub fn error_response(e: ApiError) -> Response {
-    e.into_response()
 }

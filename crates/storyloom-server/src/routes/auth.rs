@@ -11,9 +11,9 @@ use axum::{
 use storyloom_domain::{
     AuthResponse, Envelope, SessionInfo, SignIn, SignUp, SignedOut, User, time,
 };
-use storyloom_store::UserRecord;
 
 use crate::{
+    auth::Account,
     error::{ApiError, ApiResult},
     extract::{ApiJson, AuthUser, ClientAddr},
     routes::{ok, rate_limit_headers, with_status},
@@ -33,9 +33,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/auth/sign-out", post(sign_out))
 }
 
-pub(crate) fn user_dto(u: &UserRecord) -> User {
+pub(crate) fn user_dto(u: &Account) -> User {
     User {
-        id: u.id,
+        id: u.id.uuid(),
         email: u.email.clone(),
         name: u.name.clone(),
         created_at: time::from_millis(u.created_at),
@@ -77,7 +77,7 @@ pub async fn sign_up(
         &state,
         StatusCode::CREATED,
         AuthResponse {
-            user: user_dto(&user),
+            user: user_dto(&Account::from(&user)),
             session,
         },
     )
@@ -94,7 +94,7 @@ pub async fn sign_in(
     Ok(ok(
         &state,
         AuthResponse {
-            user: user_dto(&user),
+            user: user_dto(&Account::from(&user)),
             session,
         },
     )
@@ -120,7 +120,7 @@ pub async fn session(State(state): State<AppState>, auth: AuthUser) -> Response 
 #[utoipa::path(post, path = "/api/auth/session/refresh", tag = "auth",
     responses((status = 200, body = Envelope<AuthResponse>), (status = 401)), security(("bearer" = [])))]
 pub async fn refresh(State(state): State<AppState>, auth: AuthUser) -> ApiResult<Response> {
-    let session = account::refresh(&state, &auth.user, &auth.session.token_hash).await?;
+    let session = account::refresh(&state, auth.user.id, &auth.session.token_hash).await?;
     Ok(ok(
         &state,
         AuthResponse {

@@ -7,6 +7,7 @@ use storyloom_domain::{
 };
 
 use crate::{
+    auth::Account,
     error::ApiResult,
     extract::{ApiJson, AuthUser},
     routes::ok,
@@ -24,10 +25,10 @@ pub fn router() -> Router<AppState> {
         .route("/user/account", axum::routing::delete(delete_account))
 }
 
-async fn build_profile(state: &AppState, user: &storyloom_store::UserRecord) -> ApiResult<Profile> {
-    let stats = state.store.profile_stats(user.id).await?;
+async fn build_profile(state: &AppState, user: &Account) -> ApiResult<Profile> {
+    let stats = state.store.profile_stats(user.id.uuid()).await?;
     Ok(Profile {
-        id: user.id,
+        id: user.id.uuid(),
         email: user.email.clone(),
         name: user.name.clone(),
         preferred_language: user.preferred_language,
@@ -51,7 +52,8 @@ pub async fn update_profile(
     ApiJson(body): ApiJson<ProfileUpdate>,
 ) -> ApiResult<Response> {
     let user = service::account::update_profile(&state, auth.user_id(), &body).await?;
-    Ok(ok(&state, build_profile(&state, &user).await?).await)
+    let profile = build_profile(&state, &Account::from(&user)).await?;
+    Ok(ok(&state, profile).await)
 }
 
 #[utoipa::path(get, path = "/api/user/usage", tag = "user",

@@ -22,7 +22,7 @@ pub fn reset_unix(d: &Decision) -> i64 {
     time::now().timestamp() + d.reset_after.as_secs().max(1) as i64
 }
 
-async fn issue_session(state: &AppState, user: &UserRecord) -> ApiResult<SessionInfo> {
+async fn issue_session(state: &AppState, user: UserId) -> ApiResult<SessionInfo> {
     let token = new_token()?;
     let now = now();
     let expires_at = now + (state.config.session_hours as i64) * 3_600_000;
@@ -30,7 +30,7 @@ async fn issue_session(state: &AppState, user: &UserRecord) -> ApiResult<Session
         .store
         .create_session(SessionRecord {
             token_hash: token_hash(&token),
-            user_id: user.id,
+            user_id: user.uuid(),
             created_at: now,
             expires_at,
         })
@@ -59,7 +59,7 @@ pub async fn sign_up(state: &AppState, body: SignUp) -> ApiResult<(UserRecord, S
             now: now(),
         })
         .await?;
-    let session = issue_session(state, &user).await?;
+    let session = issue_session(state, UserId(user.id)).await?;
     Ok((user, session))
 }
 
@@ -82,14 +82,14 @@ pub async fn sign_in(state: &AppState, body: SignIn) -> ApiResult<(UserRecord, S
     }
     let user = user.ok_or(ApiError::InvalidCredentials)?;
     state.signin_failures.clear(&email);
-    let session = issue_session(state, &user).await?;
+    let session = issue_session(state, UserId(user.id)).await?;
     Ok((user, session))
 }
 
 /// A new session for the same account; the old token keeps working for a short grace.
 pub async fn refresh(
     state: &AppState,
-    user: &UserRecord,
+    user: UserId,
     old_token_hash: &str,
 ) -> ApiResult<SessionInfo> {
     let session = issue_session(state, user).await?;
@@ -97,10 +97,7 @@ pub async fn refresh(
         .store
         .set_session_expiry(old_token_hash, now() + REFRESH_GRACE_MS)
         .await?;
-    state
-        .hub
-        .session_revoked(UserId(user.id), old_token_hash)
-        .await;
+    state.hub.session_revoked(user, old_token_hash).await;
     Ok(session)
 }
 

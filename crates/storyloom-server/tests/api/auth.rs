@@ -109,7 +109,7 @@ async fn refresh_grace_expires(kind: DbKind) {
     assert_eq!(r.status, StatusCode::OK);
     // Move the old session's expiry into the past, as 60 s later would (and let the
     // server's session cache forget it, as its 10 s lifetime would by then).
-    let hash = storyloom_server::extract::token_hash(u.token());
+    let hash = storyloom_server::token_hash(u.token());
     s.store()
         .set_session_expiry(&hash, chrono::Utc::now().timestamp_millis() - 1)
         .await

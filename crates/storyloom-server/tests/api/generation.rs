@@ -544,7 +544,7 @@ async fn a_job_whose_worker_died_is_finished_by_another(kind: DbKind) {
     assert_eq!(job.entity_id.to_string(), id);
     // Another worker starts; the lease runs out and it takes over.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let workers = storyloom_server::generation::jobs::spawn_workers(s.state(), 1, stop_rx);
+    let workers = storyloom_server::spawn_workers(s.state(), 1, stop_rx);
     let done = wait_for(&u, &format!("/stories/{id}"), |s| {
         s["audioGenerationStatus"] == "completed"
     })
