@@ -108,6 +108,11 @@ pub struct Config {
     #[arg(long, env = "STORYLOOM_S3_SECRET_ACCESS_KEY", hide_env_values = true)]
     pub s3_secret_access_key: Option<String>,
 
+    /// Live streams (`GET /api/sync/stream`) one session may hold open; opening one more
+    /// closes its oldest, so a leaked or hostile token cannot pile up streams.
+    #[arg(long, env = "STORYLOOM_STREAMS_PER_SESSION", default_value_t = 8)]
+    pub streams_per_session: usize,
+
     /// AI providers: read from `STORYLOOM_AI`, `OPENAI_*` by [`Config::load_ai`].
     #[arg(skip)]
     pub ai: storyloom_ai::AiConfig,
@@ -227,6 +232,7 @@ impl Config {
             s3_region: "us-east-1".to_owned(),
             s3_access_key_id: None,
             s3_secret_access_key: None,
+            streams_per_session: 8,
             ai: storyloom_ai::AiConfig::default(),
             bench_limit_endpoint: false,
             log_format: "pretty".to_owned(),

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use storyloom_domain::{ChangedEvent, JobEvent, LiveEventName, UserId};
 use storyloom_store::{Backend, Store};
 
-use crate::{cache::Caches, service::Committed};
-use tokio::sync::{broadcast, mpsc};
+use crate::{cache::Caches, live_streams::Streams, service::Committed};
+use tokio::sync::mpsc;
 
 const CHANNEL: &str = "storyloom_events";
 
@@ -29,8 +29,10 @@ pub enum Payload {
         #[serde(rename = "tokenHash")]
         token_hash: String,
     },
-    /// The account changed or is gone: servers drop its sessions and answers.
+    /// The account changed: servers drop its cached sessions and answers.
     AccountChanged,
+    /// The account is gone: servers also close its live streams.
+    AccountDeleted,
 }
 
 /// One event for one user, as it travels between server processes.
@@ -57,7 +59,9 @@ impl LiveEvent {
         let (name, data) = match &self.payload {
             Payload::Changed(c) => (LiveEventName::Changed, serde_json::to_string(c)),
             Payload::Job(j) => (LiveEventName::Job, serde_json::to_string(j)),
-            Payload::SessionRevoked { .. } | Payload::AccountChanged => return None,
+            Payload::SessionRevoked { .. } | Payload::AccountChanged | Payload::AccountDeleted => {
+                return None;
+            }
         };
         data.ok().map(|d| (name, d))
     }
@@ -73,7 +77,8 @@ impl LiveEvent {
 /// Fan-out of user events.
 #[derive(Clone)]
 pub struct Hub {
-    tx: broadcast::Sender<LiveEvent>,
+    /// This process's open live streams.
+    pub streams: Streams,
     store: Arc<dyn Store>,
     /// On PostgreSQL: the queue of the task that sends `NOTIFY`s (see [`Hub::publish`]).
     outbox: Arc<std::sync::OnceLock<mpsc::UnboundedSender<LiveEvent>>>,
@@ -84,18 +89,12 @@ pub struct Hub {
 impl Hub {
     /// A hub over a store (whose backend decides local broadcast or NOTIFY).
     pub fn new(store: Arc<dyn Store>) -> Self {
-        let (tx, _) = broadcast::channel(1024);
         Self {
-            tx,
+            streams: Streams::default(),
             store,
             outbox: Arc::new(std::sync::OnceLock::new()),
             caches: Caches::new(),
         }
-    }
-
-    /// Subscribe to every user's events (the stream filters by user).
-    pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
-        self.tx.subscribe()
     }
 
     /// Deliver an event that arrived from `NOTIFY` (or locally) to this process's caches and
@@ -109,15 +108,21 @@ impl Hub {
             }
             Payload::SessionRevoked { token_hash } => {
                 self.caches.forget_session(token_hash);
+                self.streams.close_session(ev.user, token_hash);
                 return;
             }
             Payload::AccountChanged => {
                 self.caches.forget_user(ev.user.uuid());
                 return;
             }
+            Payload::AccountDeleted => {
+                self.caches.forget_user(ev.user.uuid());
+                self.streams.close_user(ev.user);
+                return;
+            }
             Payload::Job(_) => {}
         }
-        let _ = self.tx.send(ev);
+        self.streams.send(&ev);
     }
 
     /// Publish an event: locally for SQLite, through the database for PostgreSQL.
@@ -137,7 +142,7 @@ impl Hub {
             let (tx, rx) = mpsc::unbounded_channel();
             // The task's hub has no sender of its own, so it ends when this hub is dropped.
             let local = Hub {
-                tx: self.tx.clone(),
+                streams: self.streams.clone(),
                 store: self.store.clone(),
                 outbox: Arc::new(std::sync::OnceLock::new()),
                 caches: self.caches.clone(),
@@ -162,9 +167,10 @@ impl Hub {
         .await;
     }
 
-    /// A session was revoked: drop it from every process's cache.
+    /// A session was revoked: drop it from every process's cache and close its streams.
     pub async fn session_revoked(&self, user: UserId, token_hash: &str) {
         self.caches.forget_session(token_hash);
+        self.streams.close_session(user, token_hash);
         self.publish(LiveEvent {
             user,
             payload: Payload::SessionRevoked {
@@ -174,12 +180,23 @@ impl Hub {
         .await;
     }
 
-    /// The account changed (profile) or is gone: drop its sessions and answers everywhere.
+    /// The account changed (profile): drop its sessions and answers everywhere.
     pub async fn user_changed(&self, user: UserId) {
         self.caches.forget_user(user.uuid());
         self.publish(LiveEvent {
             user,
             payload: Payload::AccountChanged,
+        })
+        .await;
+    }
+
+    /// The account is gone: drop its sessions and answers and close its streams everywhere.
+    pub async fn account_deleted(&self, user: UserId) {
+        self.caches.forget_user(user.uuid());
+        self.streams.close_user(user);
+        self.publish(LiveEvent {
+            user,
+            payload: Payload::AccountDeleted,
         })
         .await;
     }

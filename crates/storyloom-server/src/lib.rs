@@ -13,6 +13,7 @@ mod events_hub;
 mod extract;
 mod generation;
 mod limits;
+mod live_streams;
 mod media;
 mod openapi;
 mod routes;

@@ -15,11 +15,11 @@ use futures::{Stream, StreamExt as _};
 use storyloom_domain::{
     Change, ChangedEvent, ChangesResponse, Envelope, LiveEventName, PushRequest, PushResponse,
 };
-use tokio_stream::wrappers::BroadcastStream;
 
 use crate::{
     error::{ApiError, ApiResult},
     extract::{ApiJson, AuthUser},
+    live_streams::Next,
     routes::ok,
     service,
     state::AppState,
@@ -123,28 +123,35 @@ pub async fn stream(
     State(state): State<AppState>,
     auth: AuthUser,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let user = auth.user_id();
+    let sub = state.hub.streams.open(
+        auth.user_id(),
+        &auth.session.token_hash,
+        state.config.streams_per_session,
+    );
     let hello = futures::stream::once(async {
         Ok(Event::default()
             .event(LiveEventName::Ready.name())
             .data("{}"))
     });
-    let events = BroadcastStream::new(state.hub.subscribe()).filter_map(move |msg| async move {
-        match msg {
-            Ok(ev) if ev.user == user => ev
-                .sse()
-                .map(|(name, data)| Ok(Event::default().event(name.name()).data(data))),
-            Ok(_) => None,
-            // Fell behind: a `changed` without a cursor tells the client to pull, which
-            // catches up on everything.
-            Err(_) => serde_json::to_string(&ChangedEvent::default())
-                .ok()
-                .map(|data| {
-                    Ok(Event::default()
-                        .event(LiveEventName::Changed.name())
-                        .data(data))
-                }),
+    let events = futures::stream::unfold(sub, |mut sub| async move {
+        loop {
+            let event = match sub.next().await? {
+                Next::Event(ev) => ev.sse(),
+                // Fell behind: a `changed` without a cursor tells the client to pull, which
+                // catches up on everything.
+                Next::Lagged => serde_json::to_string(&ChangedEvent::default())
+                    .ok()
+                    .map(|data| (LiveEventName::Changed, data)),
+            };
+            if let Some((name, data)) = event {
+                return Some((Ok(Event::default().event(name.name()).data(data)), sub));
+            }
         }
     });
-    Sse::new(hello.chain(events)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    // The stream ends with its session: at its expiry here, at a revocation when the hub
+    // closes the subscription.
+    let left_ms = auth.session.expires_at - storyloom_domain::time::now().timestamp_millis();
+    let expiry = tokio::time::sleep(Duration::from_millis(left_ms.max(0) as u64));
+    Sse::new(hello.chain(events).take_until(expiry))
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

@@ -131,7 +131,7 @@ pub async fn delete_account(state: &AppState, user: UserId) -> ApiResult<()> {
     if let Err(e) = state.media.delete_user(user.uuid()).await {
         tracing::warn!(user.id = %user, error = %e, "could not delete the account's media");
     }
-    state.hub.user_changed(user).await;
+    state.hub.account_deleted(user).await;
     tracing::info!(user.id = %user, "account deleted");
     Ok(())
 }

@@ -345,7 +345,140 @@ async fn stream_announces_changes(kind: DbKind) {
     assert_eq!(unauth.status(), StatusCode::UNAUTHORIZED);
 }
 
+/// An open live stream: the response body, after its `ready` event.
+async fn live(
+    s: &TestServer,
+    token: &str,
+) -> impl futures::Stream<Item = reqwest::Result<axum::body::Bytes>> + Unpin {
+    let resp = reqwest::Client::new()
+        .get(s.api("/sync/stream"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let mut body = resp.bytes_stream();
+    let mut seen = String::new();
+    while !seen.contains("event: ready") {
+        let chunk = tokio::time::timeout(Duration::from_secs(5), body.next())
+            .await
+            .expect("no ready event")
+            .expect("the stream ended before ready")
+            .unwrap();
+        seen += &String::from_utf8_lossy(&chunk);
+    }
+    body
+}
+
+/// Whether the stream ends (the server closes it) within `wait`.
+async fn ends_within(
+    body: &mut (impl futures::Stream<Item = reqwest::Result<axum::body::Bytes>> + Unpin),
+    wait: Duration,
+) -> bool {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        match tokio::time::timeout_at(deadline, body.next()).await {
+            Err(_) => return false,
+            Ok(None | Some(Err(_))) => return true,
+            Ok(Some(Ok(_))) => {}
+        }
+    }
+}
+
+/// Streams end with their session — signed out, expired, the account deleted — and one
+/// session holds a bounded number of them; other sessions' streams are untouched.
+async fn streams_end_with_their_session(kind: DbKind) {
+    let s = TestServer::start_with(kind, |c| c.streams_per_session = 2).await;
+    let u = s.user().await;
+    let second = s
+        .anon()
+        .post(
+            "/auth/sign-in",
+            json!({"email": u.email, "password": "correct horse battery"}),
+        )
+        .await;
+    let second_token = second.data()["session"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Sign-out closes the session's stream, not the other session's.
+    let mut a = live(&s, u.token()).await;
+    let mut b = live(&s, &second_token).await;
+    let out = u
+        .with_token(&second_token)
+        .post("/auth/sign-out", json!({}))
+        .await;
+    assert_eq!(out.status, StatusCode::OK, "{}", out.body);
+    assert!(
+        ends_within(&mut b, Duration::from_secs(5)).await,
+        "a signed-out session's stream stayed open"
+    );
+    assert!(
+        !ends_within(&mut a, Duration::from_millis(300)).await,
+        "another session's stream was closed"
+    );
+
+    // A third stream of one session pushes out its oldest.
+    let mut c = live(&s, u.token()).await;
+    let mut d = live(&s, u.token()).await;
+    assert!(
+        ends_within(&mut a, Duration::from_secs(5)).await,
+        "the oldest stream outlived the cap"
+    );
+    assert!(!ends_within(&mut c, Duration::from_millis(300)).await);
+    assert_eq!(s.state().hub.streams.count(), 2);
+
+    // Deleting the account ends the rest.
+    let del = u.delete("/user/account").await;
+    assert_eq!(del.status, StatusCode::OK, "{}", del.body);
+    for st in [&mut c, &mut d] {
+        assert!(
+            ends_within(st, Duration::from_secs(5)).await,
+            "a deleted account's stream stayed open"
+        );
+    }
+
+    // A stream ends when its session expires.
+    let v = s.user().await;
+    let soon = storyloom_domain::time::now().timestamp_millis() + 1_000;
+    s.store()
+        .set_session_expiry(&storyloom_server::token_hash(v.token()), soon)
+        .await
+        .unwrap();
+    let mut e = live(&s, v.token()).await;
+    assert!(
+        ends_within(&mut e, Duration::from_secs(5)).await,
+        "an expired session's stream stayed open"
+    );
+    assert_eq!(
+        s.state().hub.streams.count(),
+        0,
+        "closed streams leave the registry"
+    );
+}
+
+/// Signing out on one node closes the session's stream on another (PostgreSQL: the nodes share
+/// events through LISTEN/NOTIFY).
+async fn sign_out_closes_streams_on_every_node(kind: DbKind) {
+    if kind != DbKind::Postgres {
+        return;
+    }
+    let a = TestServer::start(kind).await;
+    let b = a.another_node().await;
+    let u = a.user().await;
+    let mut on_b = live(&b, u.token()).await;
+    let out = u.post("/auth/sign-out", json!({})).await;
+    assert_eq!(out.status, StatusCode::OK);
+    assert!(
+        ends_within(&mut on_b, Duration::from_secs(5)).await,
+        "the other node kept the stream open"
+    );
+}
+
 db_tests!(
+    streams_end_with_their_session,
+    sign_out_closes_streams_on_every_node,
     change_feed,
     resync_past_tombstone_horizon,
     delta_pull_moves_only_changed_rows,
