@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use crate::{
     error::{ApiError, ApiResult},
-    extract::{ApiJson, AuthUser, json_error},
+    extract::{ApiJson, AuthUser, parse_nested},
     routes::ok,
     state::AppState,
 };
@@ -111,10 +111,8 @@ enum Outcome {
 }
 
 fn fields<T: DeserializeOwned + Validate>(m: &Mutation) -> Result<T, ApiError> {
-    let v = m.fields.clone().unwrap_or_else(|| json!({}));
-    let parsed: T = serde_path_to_error::deserialize(v).map_err(json_error)?;
-    parsed.validate().map_err(ApiError::Validation)?;
-    Ok(parsed)
+    let empty = json!({});
+    parse_nested(m.fields.as_ref().unwrap_or(&empty), "fields")
 }
 
 fn check_id(m: &Mutation, body_id: Option<Uuid>) -> Result<(), ApiError> {
