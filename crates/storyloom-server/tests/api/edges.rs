@@ -1,5 +1,5 @@
-//! Edges of the input: wrong JSON types name their field in plain words, and trailing bytes
-//! after the body are refused, each answered with the envelope.
+//! Edges of the input: wrong JSON types name their field in plain words, trailing bytes after
+//! the body, invisible-only names and look-alike emails, each answered with the envelope.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -477,8 +477,113 @@ async fn trailing_bytes_after_the_body_are_refused(kind: DbKind) {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
 }
 
+async fn invisible_only_names_are_blank(kind: DbKind) {
+    let s = TestServer::start(kind).await;
+    let u = s.user().await;
+    for name in [
+        "\u{200B}",
+        "\u{200B}\u{200C}\u{200D}",
+        " \u{2060} ",
+        "\u{FEFF}",
+        "\u{3164}\u{115F}",
+        "\u{E0041}\u{E0042}",
+        "\u{FE0F}",
+    ] {
+        let what = format!("{name:?}");
+        let r = u
+            .post(
+                "/heroes",
+                json!({"name": name, "age": 5, "traits": ["brave"]}),
+            )
+            .await;
+        assert_field(&r, "name", "visible", &format!("hero {what}"));
+        let r = u
+            .post("/custom-events", json!({"title": name, "promptSeed": "p"}))
+            .await;
+        assert_field(&r, "title", "visible", &format!("event {what}"));
+        let r = u.patch("/user/profile", json!({"name": name})).await;
+        assert_field(&r, "name", "visible", &format!("profile {what}"));
+        let r = s
+            .anon()
+            .post(
+                "/auth/sign-up",
+                json!({"email": format!("{}@example.com", Uuid::new_v4().simple()),
+                       "password": "a long password", "name": name}),
+            )
+            .await;
+        assert_field(&r, "name", "visible", &format!("sign-up {what}"));
+    }
+    assert_eq!(u.get("/heroes").await.body["pagination"]["total"], 0);
+    // Joiners inside visible text are part of it.
+    for name in ["👩\u{200D}👧", "Lé\u{200B}a"] {
+        let r = u
+            .post(
+                "/heroes",
+                json!({"name": name, "age": 5, "traits": ["brave"]}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{name:?}: {}", r.text);
+        assert_eq!(r.data()["name"], name);
+    }
+}
+
+async fn look_alike_emails_are_one_account_or_refused(kind: DbKind) {
+    let s = TestServer::start(kind).await;
+    let anon = s.anon();
+    let sign_up =
+        |email: &str| json!({"email": email, "password": "a long password", "name": "Admin"});
+    let r = anon
+        .post("/auth/sign-up", sign_up("admin@example.com"))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    // Fullwidth letters and a ligature are the same address after NFKC.
+    for same in ["ＡＤＭＩＮ@example.com", "ａｄｍｉｎ@ｅｘａｍｐｌｅ.ｃｏｍ"] {
+        let r = anon.post("/auth/sign-up", sign_up(same)).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{same}: {}", r.text);
+        assert_eq!(r.code(), "EMAIL_TAKEN", "{same}");
+        let r = anon
+            .post(
+                "/auth/sign-in",
+                json!({"email": same, "password": "a long password"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{same}: {}", r.text);
+        assert_eq!(r.data()["user"]["email"], "admin@example.com");
+    }
+    let r = anon
+        .post("/auth/sign-up", sign_up("ﬁona@example.com"))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.data()["user"]["email"], "fiona@example.com");
+    // Latin mixed with Cyrillic or Greek letters in one part is refused, on sign-up and
+    // sign-in alike.
+    for mixed in [
+        "\u{430}dmin@example.com",
+        "adm\u{456}n@example.com",
+        "j\u{3BF}hn@example.com",
+        "admin@ex\u{430}mple.com",
+    ] {
+        let r = anon.post("/auth/sign-up", sign_up(mixed)).await;
+        assert_field(&r, "email", "alphabets", mixed);
+        let r = anon
+            .post(
+                "/auth/sign-in",
+                json!({"email": mixed, "password": "a long password"}),
+            )
+            .await;
+        assert_field(&r, "email", "alphabets", mixed);
+    }
+    // An address wholly in one other alphabet is an address like any other.
+    let r = anon
+        .post("/auth/sign-up", sign_up("иван@example.com"))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+}
+
 db_tests!(
     wrong_types_name_the_field,
     push_fields_errors_are_keyed_under_fields,
     trailing_bytes_after_the_body_are_refused,
+    invisible_only_names_are_blank,
+    look_alike_emails_are_one_account_or_refused,
 );
