@@ -9,6 +9,8 @@ use axum::{
         ConnectInfo, FromRequest, FromRequestParts, Path, Request, rejection::BytesRejection,
     },
     http::{HeaderMap, StatusCode, header, request::Parts},
+    middleware::Next,
+    response::{IntoResponse as _, Response},
 };
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -555,5 +557,62 @@ impl FromRequestParts<AppState> for ClientAddr {
             .map(|c| c.0.ip())
             .unwrap_or(IpAddr::from([127, 0, 0, 1]));
         Ok(ClientAddr(ip))
+    }
+}
+
+/// Longest request target (path and query) the API reads. The longest real one, a signed
+/// media URL, is a few hundred bytes; proxies commonly stop at 8 KiB too.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+
+/// Largest header section the API reads (names, values and separators of every header).
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+
+/// Middleware: answer 414 `URI_TOO_LONG` or 431 `HEADERS_TOO_LARGE` with the envelope.
+///
+/// hyper has limits of its own, checked while it parses and answered with a bare status line
+/// (no body) before any service runs: a target over 64 KiB, a header section over its read
+/// buffer (about 400 KiB) or more than 100 headers. These limits sit below hyper's, so every
+/// oversized request that reaches the router gets an answer a client can read.
+pub async fn request_size_guard(req: Request, next: Next) -> Response {
+    let uri = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    if uri > MAX_URI_BYTES {
+        return ApiError::UriTooLong(MAX_URI_BYTES).into_response();
+    }
+    let headers: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    if headers > MAX_HEADER_BYTES {
+        return ApiError::HeadersTooLarge(MAX_HEADER_BYTES).into_response();
+    }
+    next.run(req).await
+}
+
+/// A query string read into `T`, failing with the envelope: a parameter given twice (such as
+/// a second `sig` on a media URL) or of the wrong type is 400 `VALIDATION_ERROR` naming it.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or("");
+        serde_urlencoded::from_str(query)
+            .map(ApiQuery)
+            .map_err(|e| {
+                let raw = e.to_string();
+                let named = |what: &str| {
+                    raw.strip_prefix(what)
+                        .and_then(|rest| rest.split('`').nth(1))
+                        .map(str::to_owned)
+                };
+                if let Some(name) = named("duplicate field ") {
+                    ApiError::field(&name, "must be given only once")
+                } else {
+                    ApiError::field("query", "the query string is not valid")
+                }
+            })
     }
 }

@@ -1,5 +1,6 @@
 //! Edges of the input: wrong JSON types name their field in plain words, trailing bytes after
-//! the body, invisible-only names and look-alike emails, each answered with the envelope.
+//! the body, invisible-only names, look-alike emails, duplicate query parameters and oversized
+//! requests, each answered with the envelope.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -580,10 +581,59 @@ async fn look_alike_emails_are_one_account_or_refused(kind: DbKind) {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
 }
 
+async fn duplicate_sig_is_an_enveloped_400(kind: DbKind) {
+    let s = TestServer::start(kind).await;
+    let key = "users/0193a1b2-7c4d-7e8f-9a0b-1c2d3e4f5a6b/avatars/x.png";
+    let r = s
+        .anon()
+        .get(&format!("/media/{key}?expires=9999999999&sig=aa&sig=bb"))
+        .await;
+    assert_field(&r, "sig", "only once", "duplicate sig");
+    let r = s
+        .anon()
+        .get(&format!("/media/{key}?expires=1&expires=2&sig=aa"))
+        .await;
+    assert_field(&r, "expires", "only once", "duplicate expires");
+}
+
+async fn oversized_uri_and_headers_are_enveloped(kind: DbKind) {
+    let s = TestServer::start(kind).await;
+    let u = s.user().await;
+    let long = format!("/heroes?limit=5&x={}", "a".repeat(9 * 1024));
+    let r = u.get(&long).await;
+    assert_eq!(r.status, StatusCode::URI_TOO_LONG, "{}", r.text);
+    assert_eq!(r.code(), "URI_TOO_LONG", "{}", r.text);
+    assert!(r.body["data"].is_null());
+    assert!(r.header("x-request-id").is_some());
+    let big = "b".repeat(40 * 1024);
+    let r = u
+        .send(Method::GET, "/heroes", None, &[("x-big", &big)])
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        "{}",
+        r.text
+    );
+    assert_eq!(r.code(), "HEADERS_TOO_LARGE", "{}", r.text);
+    // Many headers that add up over the limit count too.
+    let many: Vec<(String, String)> = (0..40)
+        .map(|i| (format!("x-h{i}"), "c".repeat(1000)))
+        .collect();
+    let refs: Vec<(&str, &str)> = many.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let r = u.send(Method::GET, "/heroes", None, &refs).await;
+    assert_eq!(r.code(), "HEADERS_TOO_LARGE", "{}", r.text);
+    // Just under the limits is served as usual.
+    let fine = format!("/heroes?limit=5&x={}", "a".repeat(7 * 1024));
+    assert_eq!(u.get(&fine).await.status, StatusCode::OK);
+}
+
 db_tests!(
     wrong_types_name_the_field,
     push_fields_errors_are_keyed_under_fields,
     trailing_bytes_after_the_body_are_refused,
     invisible_only_names_are_blank,
     look_alike_emails_are_one_account_or_refused,
+    duplicate_sig_is_an_enveloped_400,
+    oversized_uri_and_headers_are_enveloped,
 );
