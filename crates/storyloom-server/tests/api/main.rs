@@ -4,6 +4,7 @@
 
 mod auth;
 mod caching;
+mod docs;
 mod edges;
 mod errors;
 mod events;
