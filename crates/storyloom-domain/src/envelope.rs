@@ -118,10 +118,14 @@ pub enum ErrorCode {
     ResyncRequired,
     /// 413: the body is over the limit.
     PayloadTooLarge,
+    /// 414: the request's URI (path and query) is longer than the server reads.
+    UriTooLong,
     /// 415: the body is not JSON.
     UnsupportedMediaType,
     /// 429: too many requests; see `Retry-After`.
     RateLimitExceeded,
+    /// 431: the request's headers are larger than the server reads.
+    HeadersTooLarge,
     /// 500: a bug.
     InternalError,
     /// 502: the AI provider failed after retries.
@@ -142,8 +146,10 @@ impl ErrorCode {
             Self::EmailTaken | Self::VersionConflict | Self::IdConflict => 409,
             Self::ResyncRequired => 410,
             Self::PayloadTooLarge => 413,
+            Self::UriTooLong => 414,
             Self::UnsupportedMediaType => 415,
             Self::RateLimitExceeded => 429,
+            Self::HeadersTooLarge => 431,
             Self::InternalError => 500,
             Self::ProviderError => 502,
             Self::Unavailable => 503,

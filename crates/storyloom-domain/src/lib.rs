@@ -1,5 +1,5 @@
 //! Storyloom's shared vocabulary: every entity, request, response, error code and validation
-//! rule of the wire contract (`shared/API.md`, `shared/SYNC.md`).
+//! rule of the wire contract (`docs/API.md`, `docs/SYNC.md`).
 //!
 //! The server and the client core both depend on this crate and nothing else defines a wire
 //! type, so the JSON on either side of the connection cannot drift. It does no I/O; the only

@@ -24,6 +24,7 @@ fn text() -> impl Strategy<Value = String> {
         Just("Léa 🦉".to_owned()),
         Just("a\u{202E}b".to_owned()),
         Just("a\0b".to_owned()),
+        Just("\u{200B}\u{200D}".to_owned()),
         Just("line\nbreak".to_owned()),
         "\\PC{0,300}",
     ]
@@ -89,8 +90,17 @@ fn odd(c: char, multiline: bool) -> bool {
     }
 }
 
+/// Text made only of spaces and invisible characters, with at least one invisible one.
+fn invisible_only(s: &str) -> bool {
+    use storyloom_domain::validate::is_invisible;
+    s.chars().any(is_invisible) && s.chars().all(|c| c.is_whitespace() || is_invisible(c))
+}
+
 fn name_ok(s: &str) -> bool {
-    !s.chars().any(|c| odd(c, false)) && !s.trim().is_empty() && s.chars().count() <= 50
+    !s.chars().any(|c| odd(c, false))
+        && !s.trim().is_empty()
+        && !invisible_only(s)
+        && s.chars().count() <= 50
 }
 
 const TRAITS: [HeroTrait; 6] = [
@@ -135,7 +145,7 @@ proptest! {
         unique.sort();
         unique.dedup();
         let ability_ok = ability.as_deref().is_none_or(|a| {
-            !a.chars().any(|c| odd(c, true)) && a.chars().count() <= 200
+            !a.chars().any(|c| odd(c, true)) && !invisible_only(a) && a.chars().count() <= 200
         });
         let expect_ok = name_ok(&name)
             && (1..=17).contains(&age)

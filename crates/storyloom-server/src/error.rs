@@ -51,9 +51,15 @@ pub enum ApiError {
     /// 413.
     #[error("payload too large")]
     PayloadTooLarge(usize),
+    /// 414 with the limit in bytes.
+    #[error("URI too long")]
+    UriTooLong(usize),
     /// 415.
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// 431 with the limit in bytes.
+    #[error("request headers too large")]
+    HeadersTooLarge(usize),
     /// 429 with seconds to wait and the reset time (unix seconds).
     #[error("rate limited")]
     RateLimited {
@@ -160,6 +166,18 @@ impl ApiError {
             Self::PayloadTooLarge(limit) => (
                 ErrorCode::PayloadTooLarge,
                 format!("the request body is larger than the limit of {limit} bytes"),
+                None,
+            ),
+            Self::UriTooLong(limit) => (
+                ErrorCode::UriTooLong,
+                format!(
+                    "the request's address (path and query) is longer than the limit of {limit} bytes"
+                ),
+                None,
+            ),
+            Self::HeadersTooLarge(limit) => (
+                ErrorCode::HeadersTooLarge,
+                format!("the request's headers are larger than the limit of {limit} bytes in all"),
                 None,
             ),
             Self::UnsupportedMediaType => (

@@ -115,6 +115,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(|| async { ApiError::NoRoute })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn(extract::request_size_guard))
         .with_state(state)
         .layer(middleware)
 }

@@ -10,7 +10,7 @@
 use axum::{
     Router,
     body::Body,
-    extract::{Path, Query, Request, State},
+    extract::{Path, Request, State},
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
     routing::get,
@@ -49,7 +49,7 @@ struct SignedQuery {
 async fn serve_media(
     State(state): State<AppState>,
     Path(key): Path<String>,
-    Query(q): Query<SignedQuery>,
+    crate::extract::ApiQuery(q): crate::extract::ApiQuery<SignedQuery>,
     req: Request,
 ) -> Result<Response, ApiError> {
     let expires = q.expires.as_deref().and_then(|e| e.parse::<i64>().ok());

@@ -15,7 +15,7 @@ use storyloom_store::PlayOnce;
 use super::{Caller, events, heroes, now, stories};
 use crate::{
     error::{ApiError, ApiResult},
-    extract::json_error,
+    extract::parse_nested,
     state::AppState,
 };
 
@@ -46,16 +46,11 @@ fn settle<T>(r: ApiResult<T>, version: impl FnOnce(T) -> i64) -> ApiResult<Outco
     }
 }
 
-/// The mutation's `fields` as the REST body `T`, validated like one. Paths of type errors
-/// are prefixed with `fields.`, so they name what the client sent.
+/// The mutation's `fields` as the REST body `T`, validated like one; errors are keyed under
+/// `fields.`, so they name what the client sent.
 fn fields<T: DeserializeOwned + Validate>(m: &Mutation) -> ApiResult<T> {
-    let v = m
-        .fields
-        .clone()
-        .unwrap_or_else(|| Value::Object(Default::default()));
-    let parsed: T = serde_path_to_error::deserialize(v).map_err(json_error)?;
-    parsed.validate().map_err(ApiError::Validation)?;
-    Ok(parsed)
+    let empty = Value::Object(Default::default());
+    parse_nested(m.fields.as_ref().unwrap_or(&empty), "fields")
 }
 
 /// A create's body may repeat the id; it must be the mutation's.

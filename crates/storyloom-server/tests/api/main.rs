@@ -4,6 +4,8 @@
 
 mod auth;
 mod caching;
+mod docs;
+mod edges;
 mod entry_points;
 mod errors;
 mod events;

@@ -169,7 +169,7 @@ async fn push_applies_dedupes_and_reports(kind: DbKind) {
         r.body
     );
     assert_eq!(res[1]["error"]["code"], "VALIDATION_ERROR");
-    assert!(res[1]["error"]["details"]["name"].is_string());
+    assert!(res[1]["error"]["details"]["fields.name"].is_string());
     assert_eq!(res[0]["mutationId"], create["mutationId"]);
     let hero_v = res[0]["version"].as_i64().unwrap();
 
