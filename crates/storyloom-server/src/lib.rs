@@ -151,7 +151,7 @@ pub async fn state_from_config(config: Config) -> anyhow::Result<AppState> {
 }
 
 /// Hourly: forget tombstones older than 90 days and sync mutation ids older than 30 days
-/// (SYNC.md's horizons).
+/// (SYNC.md's horizons), and delete expired sessions.
 fn spawn_housekeeping(state: AppState) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
@@ -164,6 +164,9 @@ fn spawn_housekeeping(state: AppState) {
             }
             if let Err(e) = state.store.purge_mutations(now - 30 * DAY).await {
                 tracing::warn!(error = %e, "mutation purge failed");
+            }
+            if let Err(e) = state.store.purge_sessions(now).await {
+                tracing::warn!(error = %e, "session purge failed");
             }
         }
     });

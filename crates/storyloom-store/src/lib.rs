@@ -82,6 +82,9 @@ pub trait Store: Send + Sync + 'static {
     async fn set_session_expiry(&self, token_hash: &str, expires_at: i64) -> StoreResult<()>;
     /// Revoke a session.
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+    /// Delete sessions that expired before `before`; returns how many. An expired session
+    /// already signs nothing in; this only keeps the table from growing with every sign-in.
+    async fn purge_sessions(&self, before: i64) -> StoreResult<u64>;
 
     // ---- heroes ----
 

@@ -923,6 +923,14 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    async fn purge_sessions(&self, before: i64) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+            .bind(before)
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
     // ---------- heroes ----------
 
     async fn list_heroes(&self, user: Uuid, page: Page) -> StoreResult<(Vec<Hero>, i64)> {

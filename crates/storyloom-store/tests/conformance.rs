@@ -873,7 +873,34 @@ async fn burst_of_hero_creates(kind: DbKind) {
     );
 }
 
+async fn expired_sessions_are_purged(kind: DbKind) {
+    let db = TestDb::new(kind).await;
+    let s = db.store().await;
+    let u = user(&s, "a@example.com").await;
+    for (token, expires_at) in [("old", 1_000), ("edge", 2_000), ("live", 9_000)] {
+        s.create_session(SessionRecord {
+            token_hash: token.into(),
+            user_id: u,
+            created_at: 0,
+            expires_at,
+        })
+        .await
+        .unwrap();
+    }
+    assert_eq!(
+        s.purge_sessions(2_000).await.unwrap(),
+        1,
+        "only the one expired before"
+    );
+    assert!(s.session("edge", 1_500).await.unwrap().is_some());
+    assert!(s.session("live", 1_500).await.unwrap().is_some());
+    assert_eq!(s.purge_sessions(2_000).await.unwrap(), 0, "already gone");
+    assert_eq!(s.purge_sessions(10_000).await.unwrap(), 2);
+    assert!(s.session("live", 1_500).await.unwrap().is_none());
+}
+
 db_tests!(
+    expired_sessions_are_purged,
     concurrent_writes_of_one_user,
     burst_of_hero_creates,
     generation_state_is_versioned,
