@@ -14,7 +14,7 @@ use storyloom_domain::{
     AvatarStatus, GenerationStatus, IllustrationStatus, JobKind, JobProgress, Language, Operation,
     Voice, time,
 };
-use storyloom_store::{JobRecord, NewJob};
+use storyloom_store::{JobRecord, NewJob, StoreError};
 use tokio::sync::watch;
 use uuid::Uuid;
 
@@ -304,7 +304,7 @@ async fn run_job(state: &AppState, job: &JobRecord) -> Result<(), JobError> {
     })?;
     let user = job.user_id;
     let now = || time::now().timestamp_millis();
-    let gone = |e: &storyloom_store::StoreError| matches!(e, storyloom_store::StoreError::NotFound);
+    let gone = |e: &StoreError| matches!(e, StoreError::NotFound);
     match spec {
         JobSpec::Audio {
             record_id,
@@ -335,14 +335,9 @@ async fn run_job(state: &AppState, job: &JobRecord) -> Result<(), JobError> {
                 .map_err(ai_job_error)?;
             // Keyed by the job: a retry overwrites its own blob, a new narration gets a new URL.
             let key = MediaKey::new(user, MediaKind::Audio, job.id).to_string();
-            state
-                .media
-                .put(
-                    &MediaKey::new(user, MediaKind::Audio, job.id),
-                    narration.mp3,
-                )
-                .await?;
-            let s = state
+            let media_key = MediaKey::new(user, MediaKind::Audio, job.id);
+            state.media.put(&media_key, narration.mp3).await?;
+            let recorded = state
                 .store
                 .set_story_audio(
                     user,
@@ -352,7 +347,10 @@ async fn run_job(state: &AppState, job: &JobRecord) -> Result<(), JobError> {
                     Some(narration.duration_seconds),
                     now(),
                 )
-                .await?;
+                .await;
+            let Some(s) = keep_or_drop(state, &media_key, recorded).await? else {
+                return Ok(());
+            };
             if let Some(old) = story.audio_url.filter(|old| *old != key) {
                 state.media.delete_keys(&[old]).await;
             }
@@ -418,7 +416,7 @@ async fn run_job(state: &AppState, job: &JobRecord) -> Result<(), JobError> {
                         let key = media_key.to_string();
                         match state.media.put(&media_key, p.output.png).await {
                             Ok(()) => {
-                                state
+                                let recorded = state
                                     .store
                                     .set_illustration(
                                         user,
@@ -428,7 +426,10 @@ async fn run_job(state: &AppState, job: &JobRecord) -> Result<(), JobError> {
                                         None,
                                         now(),
                                     )
-                                    .await?;
+                                    .await;
+                                if keep_or_drop(state, &media_key, recorded).await?.is_none() {
+                                    return Ok(());
+                                }
                                 previous = Some(p.output.generation_id);
                                 ok += 1;
                             }
@@ -509,7 +510,7 @@ async fn run_job(state: &AppState, job: &JobRecord) -> Result<(), JobError> {
             let media_key = MediaKey::new(user, MediaKind::Avatar, job.id);
             let key = media_key.to_string();
             state.media.put(&media_key, picture.png).await?;
-            let h = state
+            let recorded = state
                 .store
                 .set_hero_avatar(
                     user,
@@ -519,7 +520,10 @@ async fn run_job(state: &AppState, job: &JobRecord) -> Result<(), JobError> {
                     Some(&picture.generation_id),
                     now(),
                 )
-                .await?;
+                .await;
+            let Some(h) = keep_or_drop(state, &media_key, recorded).await? else {
+                return Ok(());
+            };
             if let Some(old) = hero.avatar_url.filter(|old| *old != key) {
                 state.media.delete_keys(&[old]).await;
             }
@@ -527,6 +531,30 @@ async fn run_job(state: &AppState, job: &JobRecord) -> Result<(), JobError> {
         }
     }
     Ok(())
+}
+
+/// Settle a blob the job just stored by the write that records it. When that write fails, no
+/// row points at the blob and nothing ever would: it is deleted again. `NotFound` means the
+/// owner (or the story, or the hero) was deleted while the job ran — and that deletion swept
+/// the owner's media before this blob existed — so the job is over: `Ok(None)`. Any other
+/// failure is the job's, retried like the rest (a retry stores its blob again).
+async fn keep_or_drop<T>(
+    state: &AppState,
+    key: &MediaKey,
+    recorded: Result<T, StoreError>,
+) -> Result<Option<T>, JobError> {
+    match recorded {
+        Ok(v) => Ok(Some(v)),
+        Err(e) => {
+            state.media.delete_keys(&[key.to_string()]).await;
+            if matches!(e, StoreError::NotFound) {
+                tracing::info!(%key, "deleted while the job ran; its media is removed");
+                Ok(None)
+            } else {
+                Err(e.into())
+            }
+        }
+    }
 }
 
 fn ai_job_error(e: storyloom_ai::AiError) -> JobError {

@@ -127,7 +127,8 @@ pub async fn delete_account(state: &AppState, user: UserId) -> ApiResult<()> {
     state.store.delete_user(user.uuid()).await?;
     // Rows first: once they are gone nothing can hand out a URL to this media, so a failure
     // here leaves only unreachable blobs, which the next deletion attempt would not see.
-    // The whole prefix goes, which also catches blobs of jobs that were still running.
+    // The whole prefix goes, which also catches blobs of jobs that were still running; a job
+    // that stores a blob after this finds its owner gone and deletes it (`generation::jobs`).
     if let Err(e) = state.media.delete_user(user.uuid()).await {
         tracing::warn!(user.id = %user, error = %e, "could not delete the account's media");
     }

@@ -2,10 +2,16 @@
 //! usage, media URLs and jobs — with the built-in provider, the OpenAI protocol against a
 //! checking fake, and media on local disk or a real S3-compatible server.
 
-use std::time::{Duration, Instant};
+use std::{
+    sync::{Arc, atomic::Ordering},
+    time::{Duration, Instant},
+};
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use storyloom_ai::{AiError, Generated, Illustrator, Narration, Narrator, Picture};
+use storyloom_domain::{Hero, Language, Voice};
+use storyloom_server::AppState;
 use storyloom_testkit::{DbKind, TestServer, TestUser, db_tests};
 
 const LANGS: [&str; 5] = ["en", "fr", "es", "de", "it"];
@@ -736,7 +742,122 @@ async fn every_answer_carries_signed_media_urls(kind: DbKind) {
     }
 }
 
+/// A gate that provider calls wait at until the test opens it; counts the calls waiting.
+struct Gate {
+    waiting: std::sync::atomic::AtomicUsize,
+    open: tokio::sync::watch::Sender<bool>,
+}
+
+impl Gate {
+    fn new() -> Arc<Self> {
+        Arc::new(Self {
+            waiting: Default::default(),
+            open: tokio::sync::watch::channel(false).0,
+        })
+    }
+
+    async fn pass(&self) {
+        let mut open = self.open.subscribe();
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let _ = open.wait_for(|o| *o).await;
+    }
+}
+
+/// The built-in narrator, held at a gate.
+struct HeldNarrator(Arc<Gate>, Arc<dyn Narrator>);
+
+#[async_trait::async_trait]
+impl Narrator for HeldNarrator {
+    async fn narrate(
+        &self,
+        text: &str,
+        language: Language,
+        voice: Voice,
+    ) -> Result<Generated<Narration>, AiError> {
+        self.0.pass().await;
+        self.1.narrate(text, language, voice).await
+    }
+}
+
+/// The built-in illustrator, held at a gate.
+struct HeldIllustrator(Arc<Gate>, Arc<dyn Illustrator>);
+
+#[async_trait::async_trait]
+impl Illustrator for HeldIllustrator {
+    async fn avatar(
+        &self,
+        hero: &Hero,
+        extra_prompt: Option<&str>,
+        previous_generation_id: Option<&str>,
+    ) -> Result<Generated<Picture>, AiError> {
+        self.0.pass().await;
+        self.1
+            .avatar(hero, extra_prompt, previous_generation_id)
+            .await
+    }
+
+    async fn scene(
+        &self,
+        scene_description: &str,
+        hero: &Hero,
+        previous_generation_id: Option<&str>,
+    ) -> Result<Generated<Picture>, AiError> {
+        self.0.pass().await;
+        self.1
+            .scene(scene_description, hero, previous_generation_id)
+            .await
+    }
+}
+
+/// Issue 15 item 6: narration and pictures of jobs still running when the account was deleted
+/// stayed on disk (the MP3 says the child's name).
+async fn jobs_finishing_after_account_deletion_leave_no_media(kind: DbKind) {
+    let s = TestServer::start_with(kind, |c| c.workers = 0).await;
+    let u = s.user().await;
+    let hero = hero_aged(&u, "Noa", 6).await;
+    generate(
+        &u,
+        json!({"heroId": hero["id"], "eventType": "bedtime", "language": "en",
+               "generateAudio": true, "generateIllustrations": true}),
+    )
+    .await;
+    // Workers on the same database and media whose providers wait at the gate: both jobs are
+    // mid-run (claimed, past the provider call's start) when the account goes.
+    let gate = Gate::new();
+    let mut ai = s.state().ai.clone();
+    ai.narrator = Arc::new(HeldNarrator(gate.clone(), ai.narrator.clone()));
+    ai.illustrator = Arc::new(HeldIllustrator(gate.clone(), ai.illustrator.clone()));
+    let held = AppState::new(
+        (*s.state().config).clone(),
+        s.store(),
+        ai,
+        s.state().media.clone(),
+    );
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let workers = storyloom_server::spawn_workers(&held, 2, stop_rx);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while gate.waiting.load(Ordering::SeqCst) < 2 {
+        assert!(Instant::now() < deadline, "both jobs reach their provider");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(u.delete("/user/account").await.status, StatusCode::OK);
+    assert!(s.state().media.list_user(u.id).await.unwrap().is_empty());
+    // The providers answer; the jobs store what they made, find the owner gone, and end.
+    gate.open.send_replace(true);
+    stop_tx.send(true).unwrap();
+    for w in workers {
+        w.await.unwrap();
+    }
+    assert!(
+        gate.waiting.load(Ordering::SeqCst) >= 2,
+        "the jobs ran on after the deletion"
+    );
+    let left = s.state().media.list_user(u.id).await.unwrap();
+    assert!(left.is_empty(), "media left behind: {left:?}");
+}
+
 db_tests!(
+    jobs_finishing_after_account_deletion_leave_no_media,
     every_answer_carries_signed_media_urls,
     stories_in_every_language_name_the_hero,
     narration_and_illustrations_download_and_play,
