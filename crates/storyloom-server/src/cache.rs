@@ -18,7 +18,7 @@ use std::{
 };
 
 use axum::{
-    body::{Body, Bytes, to_bytes},
+    body::{Body, Bytes, HttpBody as _, to_bytes},
     extract::{Request, State},
     http::{HeaderValue, Method, StatusCode, header},
     middleware::Next,
@@ -46,6 +46,10 @@ struct CachedAnswer {
     version: i64,
     body: Bytes,
 }
+
+/// The largest answer the cache buffers; larger ones pass through uncached. Sync pages are
+/// bounded well below it (`Config::sync_page_bytes`).
+pub const MAX_CACHED_ANSWER: usize = 16 * 1024 * 1024;
 
 /// The caches.
 #[derive(Clone)]
@@ -276,7 +280,16 @@ pub async fn cached_get(State(state): State<AppState>, req: Request, next: Next)
         return resp;
     }
     let (parts, body) = resp.into_parts();
-    match to_bytes(body, 16 * 1024 * 1024).await {
+    // Buffering an answer must never be what fails it: one of unknown or too large a size is
+    // sent as it is, uncached.
+    if body
+        .size_hint()
+        .upper()
+        .is_none_or(|n| n > MAX_CACHED_ANSWER as u64)
+    {
+        return Response::from_parts(parts, body);
+    }
+    match to_bytes(body, MAX_CACHED_ANSWER).await {
         Ok(bytes) => {
             // A copy of exactly the answer's length: the serialized body is a frozen buffer
             // with up to twice that in spare capacity, which the cache's byte bound (counted

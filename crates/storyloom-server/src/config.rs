@@ -113,6 +113,13 @@ pub struct Config {
     #[arg(long, env = "STORYLOOM_STREAMS_PER_SESSION", default_value_t = 8)]
     pub streams_per_session: usize,
 
+    /// Bytes a `GET /api/sync/changes` page may hold; the page ends before the change that
+    /// would pass it (always at least one change) and says `hasMore`. Bounds what one answer
+    /// costs in memory however long a family's stories are. At most 8 MiB, half of what the
+    /// answer cache buffers.
+    #[arg(long, env = "STORYLOOM_SYNC_PAGE_BYTES", default_value_t = 4 * 1024 * 1024)]
+    pub sync_page_bytes: usize,
+
     /// AI providers: read from `STORYLOOM_AI`, `OPENAI_*` by [`Config::load_ai`].
     #[arg(skip)]
     pub ai: storyloom_ai::AiConfig,
@@ -233,6 +240,7 @@ impl Config {
             s3_access_key_id: None,
             s3_secret_access_key: None,
             streams_per_session: 8,
+            sync_page_bytes: 4 * 1024 * 1024,
             ai: storyloom_ai::AiConfig::default(),
             bench_limit_endpoint: false,
             log_format: "pretty".to_owned(),
@@ -259,6 +267,10 @@ impl Config {
             ),
             ("STORYLOOM_TRUST_PROXY", self.trust_proxy.to_string()),
             ("STORYLOOM_BODY_LIMIT", self.body_limit.to_string()),
+            (
+                "STORYLOOM_SYNC_PAGE_BYTES",
+                self.sync_page_bytes.to_string(),
+            ),
             (
                 "STORYLOOM_REQUEST_TIMEOUT_SECS",
                 self.request_timeout_secs.to_string(),
@@ -374,6 +386,8 @@ const KNOWN_ENV: &[&str] = &[
     "STORYLOOM_S3_SECRET_ACCESS_KEY",
     "STORYLOOM_SERVER",
     "STORYLOOM_BENCH_LIMIT_ENDPOINT",
+    "STORYLOOM_STREAMS_PER_SESSION",
+    "STORYLOOM_SYNC_PAGE_BYTES",
 ];
 
 /// `STORYLOOM_*` variables in the environment that no setting reads.

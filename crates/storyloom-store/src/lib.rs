@@ -320,6 +320,17 @@ pub trait Store: Send + Sync + 'static {
 
     /// Changes with `version > since`, in version order, at most `limit`.
     async fn changes(&self, user: Uuid, since: i64, limit: i64) -> StoreResult<ChangePage>;
+    /// [`Store::changes`], also stopping before the stories' title and content pass
+    /// `text_budget` characters (always at least one change; `has_more` then says there is
+    /// more). Story text is the only unbounded part of a change: without this, a page of
+    /// long stories is read whole, whatever the answer may hold.
+    async fn changes_within(
+        &self,
+        user: Uuid,
+        since: i64,
+        limit: i64,
+        text_budget: i64,
+    ) -> StoreResult<ChangePage>;
     /// Drop tombstones deleted before `before` and move each user's horizon past them.
     async fn purge_tombstones(&self, before: i64) -> StoreResult<u64>;
     /// The remembered result (JSON) of a sync mutation, if it was seen before.

@@ -1451,6 +1451,16 @@ impl Store for SqlStore {
     // ---------- sync ----------
 
     async fn changes(&self, user: Uuid, since: i64, limit: i64) -> StoreResult<ChangePage> {
+        self.changes_within(user, since, limit, i64::MAX).await
+    }
+
+    async fn changes_within(
+        &self,
+        user: Uuid,
+        since: i64,
+        limit: i64,
+        text_budget: i64,
+    ) -> StoreResult<ChangePage> {
         let u = ids(user);
         // One read transaction, so the five queries see one snapshot: a write committing in
         // between cannot slip a lower version past the cursor we hand out.
@@ -1495,12 +1505,42 @@ impl Store for SqlStore {
                 entity: Some(Entity::Hero(h)),
             });
         }
-        let stories: Vec<StoryRow> = sqlx::query_as(&page("stories", STORY_COLS))
-            .bind(&u)
-            .bind(since)
-            .bind(take)
-            .fetch_all(&mut *tx)
-            .await?;
+        // The text's length first (only numbers leave the database), then the stories that
+        // fit the budget: the page ends at the last of them.
+        let sizes: Vec<(i64, i64)> = sqlx::query_as(&page(
+            "stories",
+            "version, CAST(LENGTH(title) + LENGTH(content) AS BIGINT)",
+        ))
+        .bind(&u)
+        .bind(since)
+        .bind(take)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut text = 0i64;
+        let fit = sizes
+            .iter()
+            .take_while(|(_, len)| {
+                text = text.saturating_add(*len);
+                text == *len || text <= text_budget
+            })
+            .count();
+        let story_cut = if fit < sizes.len() {
+            fit.checked_sub(1)
+                .and_then(|i| sizes.get(i))
+                .map(|(v, _)| *v)
+        } else {
+            None
+        };
+        let stories: Vec<StoryRow> = sqlx::query_as(&format!(
+            "SELECT {STORY_COLS} FROM stories WHERE user_id = $1 AND version > $2 AND version <= $4 \
+             ORDER BY version LIMIT $3"
+        ))
+        .bind(&u)
+        .bind(since)
+        .bind(take)
+        .bind(story_cut.unwrap_or(i64::MAX))
+        .fetch_all(&mut *tx)
+        .await?;
         for s in convert::<_, Story>(stories)? {
             out.push(StoredChange {
                 kind: EntityKind::Story,
@@ -1558,7 +1598,12 @@ impl Store for SqlStore {
         }
         tx.commit().await?;
         out.sort_by_key(|c| c.version);
-        let has_more = out.len() as i64 > limit;
+        let mut has_more = out.len() as i64 > limit;
+        if let Some(cut) = story_cut {
+            // Stories after `cut` were left out, so nothing after it may be handed out yet.
+            out.retain(|c| c.version <= cut);
+            has_more = true;
+        }
         out.truncate(limit.max(0) as usize);
         Ok(ChangePage {
             changes: out,

@@ -899,7 +899,59 @@ async fn expired_sessions_are_purged(kind: DbKind) {
     assert!(s.session("live", 1_500).await.unwrap().is_none());
 }
 
+async fn change_feed_pages_stop_at_a_text_budget(kind: DbKind) {
+    let db = TestDb::new(kind).await;
+    let s = db.store().await;
+    let u = user(&s, "heavy@example.com").await;
+    let h = s
+        .create_hero(u, new_id(), &hero_body("H"), 1)
+        .await
+        .unwrap()
+        .into_inner();
+    for i in 0..10 {
+        let mut st = story(h.id, "S", 2 + i);
+        st.content = "x".repeat(1_000);
+        s.create_story(u, st).await.unwrap();
+    }
+    s.create_hero(u, new_id(), &hero_body("After"), 20)
+        .await
+        .unwrap();
+    // Each story is 1,001 characters: three fit in 3,500, and the page ends with the third.
+    let p = s.changes_within(u, 0, 100, 3_500).await.unwrap();
+    assert_eq!(p.changes.len(), 4, "the hero and three stories");
+    assert!(p.has_more);
+    assert_eq!(p.changes[3].kind, EntityKind::Story);
+    // A budget smaller than one story still moves on by one.
+    let cursor = p.changes[3].version;
+    let p = s.changes_within(u, cursor, 100, 10).await.unwrap();
+    assert_eq!(p.changes.len(), 1);
+    assert!(p.has_more);
+    // Paging to the end sees every change once, in order, the last hero included.
+    let mut since = 0;
+    let mut seen = Vec::new();
+    loop {
+        let p = s.changes_within(u, since, 100, 2_500).await.unwrap();
+        assert!(p.changes.len() <= 3, "two stories and the hero at most");
+        seen.extend(p.changes.iter().map(|c| c.version));
+        since = p.changes.last().map_or(since, |c| c.version);
+        if !p.has_more {
+            break;
+        }
+    }
+    let all: Vec<i64> = s
+        .changes(u, 0, 100)
+        .await
+        .unwrap()
+        .changes
+        .iter()
+        .map(|c| c.version)
+        .collect();
+    assert_eq!(seen, all);
+    assert_eq!(all.len(), 12);
+}
+
 db_tests!(
+    change_feed_pages_stop_at_a_text_budget,
     expired_sessions_are_purged,
     concurrent_writes_of_one_user,
     burst_of_hero_creates,

@@ -9,6 +9,7 @@
 
 mod chaos;
 mod delta;
+mod heavy;
 mod helpers;
 mod lifecycle;
 mod live;

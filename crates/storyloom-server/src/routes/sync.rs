@@ -71,12 +71,19 @@ pub async fn changes(
             )
         })?,
     };
-    let page = state.store.changes(auth.id(), since, limit).await?;
+    let budget = page_budget(&state);
+    // Story text in characters is a lower bound of its bytes in JSON: the store reads a few
+    // changes more than fit at most, never fewer, and the exact cut is made below.
+    let page = state
+        .store
+        .changes_within(auth.id(), since, limit, budget as i64)
+        .await?;
     if since > page.latest || (since > 0 && since < page.horizon) {
         return Err(ApiError::ResyncRequired);
     }
-    let cursor = page.changes.last().map_or(since.max(0), |c| c.version);
+    let mut has_more = page.has_more;
     let mut changes = Vec::with_capacity(page.changes.len());
+    let mut bytes = ENVELOPE_BYTES;
     for c in page.changes {
         // Signed here, while still typed: once JSON, a media key is just a string.
         let data = match c.entity {
@@ -86,20 +93,57 @@ pub async fn changes(
             }
             None => None,
         };
-        changes.push(Change {
+        let change = Change {
             entity: c.kind,
             id: c.id,
             version: c.version,
             deleted: data.is_none(),
             data,
-        });
+        };
+        // The change and its comma.
+        bytes += json_len(&change)? + 1;
+        if bytes > budget && !changes.is_empty() {
+            has_more = true;
+            break;
+        }
+        changes.push(change);
     }
+    let cursor = changes.last().map_or(since.max(0), |c| c.version);
     let answer = ChangesResponse {
         changes,
         cursor: cursor.to_string(),
-        has_more: page.has_more,
+        has_more,
     };
     Ok(ok(&state, answer).await)
+}
+
+/// Room for the envelope around a page's changes (`{"data":{"changes":[…],"cursor":…}`).
+const ENVELOPE_BYTES: usize = 256;
+
+/// A page's byte budget: the configured one, kept within half of what the answer cache
+/// buffers so that a page is always cacheable.
+fn page_budget(state: &AppState) -> usize {
+    state
+        .config
+        .sync_page_bytes
+        .clamp(ENVELOPE_BYTES * 4, crate::cache::MAX_CACHED_ANSWER / 2)
+}
+
+/// The length of `v` as JSON, counted without building the text.
+fn json_len(v: &impl serde::Serialize) -> ApiResult<usize> {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut n = Count(0);
+    serde_json::to_writer(&mut n, v).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(n.0)
 }
 
 #[utoipa::path(post, path = "/api/sync/push", tag = "sync", request_body = PushRequest,

@@ -476,7 +476,66 @@ async fn sign_out_closes_streams_on_every_node(kind: DbKind) {
     );
 }
 
+/// Issue 15 item 2: 400 stories of 50,000 characters made every feed page from 0 a 500 (the
+/// answer passed the 16 MiB the cache buffers), so a new device could never sync.
+async fn a_heavy_account_pages_its_feed_within_the_byte_budget(kind: DbKind) {
+    let s = TestServer::start(kind).await;
+    let u = s.user().await;
+    let hero = u.hero("Long reads").await;
+    let hero_id = hero["id"].as_str().unwrap().to_owned();
+    let content = "Once upon a time a child read all night. ".repeat(1_220);
+    let content = &content[..50_000];
+    let made: Vec<_> = futures::stream::iter(0..400)
+        .map(|i| {
+            let (u, hero_id) = (&u, &hero_id);
+            async move {
+                let r = u
+                    .post(
+                        "/stories",
+                        json!({"heroId": hero_id, "eventType": "bedtime", "language": "en",
+                               "title": format!("Night {i}"), "content": content}),
+                    )
+                    .await;
+                assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+            }
+        })
+        .buffer_unordered(4)
+        .collect()
+        .await;
+    assert_eq!(made.len(), 400);
+    let budget = s.state().config.sync_page_bytes;
+    let (mut since, mut pages) = ("0".to_owned(), 0);
+    let mut stories = std::collections::HashSet::new();
+    loop {
+        let r = u.get(&format!("/sync/changes?since={since}")).await;
+        assert_eq!(r.status, StatusCode::OK, "page {pages}: {}", r.text);
+        assert!(
+            r.text.len() <= budget,
+            "page {pages} is {} bytes, over the budget of {budget}",
+            r.text.len()
+        );
+        pages += 1;
+        for c in r.data()["changes"].as_array().unwrap() {
+            if c["entity"] == "story" {
+                assert_eq!(c["data"]["content"].as_str().unwrap().len(), 50_000);
+                stories.insert(c["id"].as_str().unwrap().to_owned());
+            }
+        }
+        since = r.data()["cursor"].as_str().unwrap().to_owned();
+        if r.data()["hasMore"] != true {
+            break;
+        }
+        assert!(pages < 100, "the feed ends");
+    }
+    assert_eq!(stories.len(), 400, "every story, once, in {pages} pages");
+    assert!(
+        pages > 4,
+        "20 MB of stories cannot fit in {pages} pages of {budget} bytes"
+    );
+}
+
 db_tests!(
+    a_heavy_account_pages_its_feed_within_the_byte_budget,
     streams_end_with_their_session,
     sign_out_closes_streams_on_every_node,
     change_feed,
