@@ -327,6 +327,11 @@ pub struct PlayRequest {
     /// Plays to add (1–100, default 1).
     #[serde(default)]
     pub count: Option<i64>,
+    /// The client's id for this play, so that a retry after a lost answer counts nothing: a
+    /// play whose id was already counted answers the story unchanged. Remembered like a sync
+    /// `mutationId` (30 days, one id space with them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub play_id: Option<uuid::Uuid>,
 }
 
 impl Validate for PlayRequest {

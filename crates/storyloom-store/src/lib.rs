@@ -335,14 +335,16 @@ pub trait Store: Send + Sync + 'static {
     async fn purge_tombstones(&self, before: i64) -> StoreResult<u64>;
     /// The remembered result (JSON) of a sync mutation, if it was seen before.
     async fn find_mutation(&self, user: Uuid, mutation_id: Uuid) -> StoreResult<Option<String>>;
-    /// Remember a sync mutation's result (first result wins).
+    /// Remember a sync mutation's result. The first result wins: `false` when another call
+    /// remembered this mutation first (its result is then the one [`Store::find_mutation`]
+    /// answers).
     async fn remember_mutation(
         &self,
         user: Uuid,
         mutation_id: Uuid,
         result: &str,
         now: i64,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<bool>;
     /// Add plays for a sync `increment` exactly once: the count and the remembered mutation
     /// commit together, so a replay after a lost answer cannot count twice.
     async fn play_story_once(

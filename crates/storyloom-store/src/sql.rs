@@ -1648,8 +1648,8 @@ impl Store for SqlStore {
         mutation_id: Uuid,
         result: &str,
         now: i64,
-    ) -> StoreResult<()> {
-        sqlx::query(
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
             "INSERT INTO sync_mutations (user_id, mutation_id, result, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (user_id, mutation_id) DO NOTHING",
         )
@@ -1659,7 +1659,7 @@ impl Store for SqlStore {
         .bind(now)
         .execute(&self.writer)
         .await?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
     async fn play_story_once(
@@ -1706,9 +1706,10 @@ impl Store for SqlStore {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-        let story = story_by(&mut *tx, &u, &i)
+        let mut story = story_by(&mut *tx, &u, &i)
             .await?
             .ok_or(StoreError::NotFound)?;
+        story.illustrations = Some(illustrations_of(&mut *tx, &u, &i).await?);
         tx.commit().await?;
         Ok(PlayOnce::Applied(story))
     }

@@ -161,9 +161,15 @@ async fn non_idempotent_calls_are_not_repeated_after_a_server_error() {
         .await;
     let api = client(&server, Some("t")).await;
     assert!(
-        api.play_story(id, &PlayRequest { count: Some(1) })
-            .await
-            .is_err()
+        api.play_story(
+            id,
+            &PlayRequest {
+                count: Some(1),
+                ..Default::default()
+            }
+        )
+        .await
+        .is_err()
     );
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }

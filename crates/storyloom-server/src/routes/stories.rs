@@ -7,7 +7,7 @@ use axum::{
     routing::{get, post},
 };
 use storyloom_domain::{
-    Envelope, Pagination, PlayRequest, Story, StoryCreate, StoryId, StoryUpdate,
+    Envelope, MutationId, Pagination, PlayRequest, Story, StoryCreate, StoryId, StoryUpdate,
 };
 use storyloom_store::StoryFilter;
 
@@ -116,6 +116,7 @@ pub async fn play(
     OptionalJson(body): OptionalJson<PlayRequest>,
 ) -> ApiResult<Response> {
     let count = body.count.unwrap_or(1);
-    let story = stories::play(&state, auth.user_id(), StoryId(id), count).await?;
+    let play_id = body.play_id.map(MutationId);
+    let story = stories::play(&state, auth.user_id(), StoryId(id), count, play_id).await?;
     Ok(ok(&state, story).await)
 }

@@ -230,8 +230,26 @@ pub async fn delete(
 /// Plays to add in one call.
 pub const PLAYS: std::ops::RangeInclusive<i64> = 1..=100;
 
-/// Add `count` plays (a counter: concurrent adds never overwrite each other).
-pub async fn play(state: &AppState, user: UserId, id: StoryId, count: i64) -> ApiResult<Story> {
+/// Add `count` plays (a counter: concurrent adds never overwrite each other). With a
+/// `play_id`, exactly once per id: a retried play after a lost answer counts nothing and
+/// answers the story as it is.
+pub async fn play(
+    state: &AppState,
+    user: UserId,
+    id: StoryId,
+    count: i64,
+    play_id: Option<MutationId>,
+) -> ApiResult<Story> {
+    if let Some(play_id) = play_id {
+        return match play_once(state, user, id, count, play_id).await? {
+            PlayOnce::Applied(story) => Ok(story),
+            PlayOnce::Duplicate(_) => state
+                .store
+                .get_story(user.uuid(), id.uuid())
+                .await
+                .map_err(missing("story")),
+        };
+    }
     let story = state
         .store
         .play_story(user.uuid(), id.uuid(), count, now())

@@ -241,10 +241,17 @@ pub async fn push(state: &AppState, caller: Caller, body: &PushRequest) -> ApiRe
         // the same change).
         if !remembered_already {
             let json = serde_json::to_string(&r).map_err(|e| ApiError::Internal(e.to_string()))?;
-            state
+            let first = state
                 .store
                 .remember_mutation(user, m.mutation_id, &json, now())
                 .await?;
+            // A concurrent push of the same mutation remembered its result first: that push
+            // answered `applied`, so this one is the replay and answers that result as
+            // `duplicate` (the change itself is idempotent: made once either way).
+            if !first && let Some(seen) = state.store.find_mutation(user, m.mutation_id).await? {
+                results.push(duplicate(m, &seen));
+                continue;
+            }
         }
         results.push(r);
     }

@@ -305,7 +305,52 @@ async fn story_version_conflict(kind: DbKind) {
     );
 }
 
+/// Issue 15 item 9: a play retried after a lost answer counted twice. With a `playId` it
+/// counts once, however often and however concurrently it is sent.
+async fn a_play_with_a_play_id_counts_once(kind: DbKind) {
+    let s = TestServer::start(kind).await;
+    let u = s.user().await;
+    let hero = u.hero("Once").await;
+    let story = u.story(hero["id"].as_str().unwrap(), "Only once").await;
+    let path = format!("/stories/{}/play", story["id"].as_str().unwrap());
+    let play = uuid::Uuid::new_v4();
+    let first = u.post(&path, json!({"count": 2, "playId": play})).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert_eq!(first.data()["playCount"], 2);
+    assert!(
+        first.data()["illustrations"].is_array(),
+        "the same story as any play"
+    );
+    // The retry answers the story as it is and counts nothing.
+    let again = u.post(&path, json!({"count": 2, "playId": play})).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!(again.data()["playCount"], 2);
+    assert_eq!(again.data()["version"], first.data()["version"]);
+    // Ten concurrent sends of one new play: one counts.
+    let play = uuid::Uuid::new_v4();
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let (u, path) = (u.clone(), path.clone());
+        tasks.push(tokio::spawn(async move {
+            let r = u.post(&path, json!({"playId": play})).await;
+            (r.status, r.data()["playCount"].clone())
+        }));
+    }
+    for t in tasks {
+        let (status, count) = t.await.unwrap();
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(count, 3);
+    }
+    // Without a play id every call counts, as before.
+    u.post(&path, json!({})).await;
+    let r = u.post(&path, json!({"count": 1})).await;
+    assert_eq!(r.data()["playCount"], 5);
+    let bad = u.post(&path, json!({"playId": "not-a-uuid"})).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+}
+
 db_tests!(
+    a_play_with_a_play_id_counts_once,
     import_read_edit_play_delete,
     concurrent_plays_add_up,
     list_filters,

@@ -534,7 +534,47 @@ async fn a_heavy_account_pages_its_feed_within_the_byte_budget(kind: DbKind) {
     );
 }
 
+/// Issue 15 item 9: ten concurrent pushes of one `mutationId` answered `applied` 2–5 times;
+/// the contract says the replays are `duplicate`.
+async fn concurrent_pushes_of_one_mutation_apply_once(kind: DbKind) {
+    let s = TestServer::start(kind).await;
+    let u = s.user().await;
+    for round in 0..3 {
+        let create = mutation(
+            "hero",
+            "create",
+            &Uuid::new_v4().to_string(),
+            json!({"name": format!("Twin {round}"), "age": 5, "traits": ["brave"]}),
+        );
+        let mut tasks = Vec::new();
+        for _ in 0..10 {
+            let u = u.clone();
+            let body = json!({"mutations": [create.clone()]});
+            tasks.push(tokio::spawn(async move {
+                let r = u.post("/sync/push", body).await;
+                assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+                r.data()["results"][0].clone()
+            }));
+        }
+        let mut statuses = Vec::new();
+        let mut versions = std::collections::HashSet::new();
+        for t in tasks {
+            let r = t.await.unwrap();
+            statuses.push(r["status"].as_str().unwrap().to_owned());
+            versions.insert(r["version"].clone());
+        }
+        statuses.sort();
+        let mut expected = vec!["applied".to_owned()];
+        expected.extend(std::iter::repeat_n("duplicate".to_owned(), 9));
+        assert_eq!(statuses, expected, "round {round}");
+        assert_eq!(versions.len(), 1, "every answer names the one version");
+    }
+    let heroes = u.get("/heroes").await;
+    assert_eq!(heroes.data().as_array().unwrap().len(), 3);
+}
+
 db_tests!(
+    concurrent_pushes_of_one_mutation_apply_once,
     a_heavy_account_pages_its_feed_within_the_byte_budget,
     streams_end_with_their_session,
     sign_out_closes_streams_on_every_node,
