@@ -571,6 +571,32 @@ async fn concurrent_pushes_of_one_mutation_apply_once(kind: DbKind) {
     }
     let heroes = u.get("/heroes").await;
     assert_eq!(heroes.data().as_array().unwrap().len(), 3);
+    // A conditional update: the replays must not answer the conflict they would meet if they
+    // ran after the first (which moved the version past their `baseVersion`).
+    let hero = u.hero("Base").await;
+    let hid = hero["id"].as_str().unwrap();
+    for round in 0..5 {
+        let current = u.get(&format!("/heroes/{hid}")).await.data()["version"].clone();
+        let update = json!({"mutationId": Uuid::new_v4(), "entity": "hero", "op": "update",
+                            "id": hid, "baseVersion": current, "fields": {"age": 6 + round}});
+        let mut tasks = Vec::new();
+        for _ in 0..10 {
+            let u = u.clone();
+            let body = json!({"mutations": [update.clone()]});
+            tasks.push(tokio::spawn(async move {
+                let r = u.post("/sync/push", body).await;
+                r.data()["results"][0]["status"].as_str().unwrap().to_owned()
+            }));
+        }
+        let mut statuses = Vec::new();
+        for t in tasks {
+            statuses.push(t.await.unwrap());
+        }
+        statuses.sort();
+        let mut expected = vec!["applied".to_owned()];
+        expected.extend(std::iter::repeat_n("duplicate".to_owned(), 9));
+        assert_eq!(statuses, expected, "update round {round}");
+    }
 }
 
 db_tests!(
