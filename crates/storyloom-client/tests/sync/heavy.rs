@@ -6,7 +6,7 @@ use storyloom_client::{Client, SyncConfig};
 use storyloom_domain::SignIn;
 use storyloom_testkit::{DbKind, TestServer, db_tests};
 
-use crate::helpers::fast_retry;
+use crate::helpers::{fast_retry, memory_store};
 
 async fn a_fresh_device_syncs_a_heavy_account(kind: DbKind) {
     let server = TestServer::start(kind).await;
@@ -37,9 +37,11 @@ async fn a_fresh_device_syncs_a_heavy_account(kind: DbKind) {
         done.unwrap();
     }
     // The client's own defaults: pages of 500 changes.
+    let sessions = memory_store();
     let device = Client::builder(server.url())
         .retry(fast_retry())
         .sync_config(SyncConfig::default())
+        .session_store(sessions.clone())
         .build()
         .unwrap();
     device
@@ -50,6 +52,11 @@ async fn a_fresh_device_syncs_a_heavy_account(kind: DbKind) {
         })
         .await
         .unwrap();
+    // The device has been talking to the server (its session is in the server's cache, so
+    // its answers go through the answer cache, as every answer but a session's first does).
+    let token = sessions.load().unwrap().unwrap().session.token;
+    let profile = server.anon().with_token(&token).get("/user/profile").await;
+    assert!(profile.status.is_success(), "{}", profile.body);
     let report = device.sync().sync_all().await.unwrap();
     assert_eq!(report.pulled, 401, "the hero and every story");
     let stories = device.stories().list(None, None).await.unwrap();

@@ -585,7 +585,10 @@ async fn concurrent_pushes_of_one_mutation_apply_once(kind: DbKind) {
             let body = json!({"mutations": [update.clone()]});
             tasks.push(tokio::spawn(async move {
                 let r = u.post("/sync/push", body).await;
-                r.data()["results"][0]["status"].as_str().unwrap().to_owned()
+                r.data()["results"][0]["status"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
             }));
         }
         let mut statuses = Vec::new();
