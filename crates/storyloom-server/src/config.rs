@@ -28,7 +28,8 @@ pub struct Config {
     #[arg(long, env = "STORYLOOM_AUTH_LIMIT_PER_MINUTE", default_value_t = 60)]
     pub auth_limit_per_minute: u32,
 
-    /// Failed sign-ins allowed per email per 15 minutes.
+    /// Failed sign-ins allowed per email and client address per 15 minutes (counted in the
+    /// database, so shared by every server process).
     #[arg(
         long,
         env = "STORYLOOM_SIGNIN_FAILURES_PER_15MIN",

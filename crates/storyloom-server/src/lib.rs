@@ -165,6 +165,9 @@ fn spawn_housekeeping(state: AppState) {
             if let Err(e) = state.store.purge_mutations(now - 30 * DAY).await {
                 tracing::warn!(error = %e, "mutation purge failed");
             }
+            if let Err(e) = state.store.purge_signin_failures(now - DAY).await {
+                tracing::warn!(error = %e, "sign-in failure purge failed");
+            }
         }
     });
 }

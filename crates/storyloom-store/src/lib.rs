@@ -83,6 +83,21 @@ pub trait Store: Send + Sync + 'static {
     /// Revoke a session.
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
 
+    /// Failed sign-ins for `email` from `address` since `since` (epoch ms): how many, and the
+    /// oldest. Kept in the database so every server process counts the same failures.
+    async fn signin_failures(
+        &self,
+        email: &str,
+        address: &str,
+        since: i64,
+    ) -> StoreResult<(i64, Option<i64>)>;
+    /// Count a failed sign-in.
+    async fn record_signin_failure(&self, email: &str, address: &str, now: i64) -> StoreResult<()>;
+    /// Forget the failures of `email` from `address` (it signed in).
+    async fn clear_signin_failures(&self, email: &str, address: &str) -> StoreResult<()>;
+    /// Forget failures older than `before`.
+    async fn purge_signin_failures(&self, before: i64) -> StoreResult<u64>;
+
     // ---- heroes ----
 
     /// The user's heroes, newest first, and how many there are in all.

@@ -1671,6 +1671,49 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    async fn signin_failures(
+        &self,
+        email: &str,
+        address: &str,
+        since: i64,
+    ) -> StoreResult<(i64, Option<i64>)> {
+        Ok(sqlx::query_as(
+            "SELECT COUNT(*), MIN(at) FROM signin_failures WHERE email = $1 AND address = $2 AND at > $3",
+        )
+        .bind(email)
+        .bind(address)
+        .bind(since)
+        .fetch_one(&self.writer)
+        .await?)
+    }
+
+    async fn record_signin_failure(&self, email: &str, address: &str, now: i64) -> StoreResult<()> {
+        sqlx::query("INSERT INTO signin_failures (email, address, at) VALUES ($1, $2, $3)")
+            .bind(email)
+            .bind(address)
+            .bind(now)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn clear_signin_failures(&self, email: &str, address: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM signin_failures WHERE email = $1 AND address = $2")
+            .bind(email)
+            .bind(address)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn purge_signin_failures(&self, before: i64) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM signin_failures WHERE at < $1")
+            .bind(before)
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
     async fn purge_mutations(&self, before: i64) -> StoreResult<u64> {
         let done = sqlx::query("DELETE FROM sync_mutations WHERE created_at < $1")
             .bind(before)

@@ -873,7 +873,34 @@ async fn burst_of_hero_creates(kind: DbKind) {
     );
 }
 
+async fn signin_failures_count_per_email_and_address(kind: DbKind) {
+    let db = TestDb::new(kind).await;
+    let s = db.store().await;
+    let (e, a, b) = ("mia@example.com", "203.0.113.7", "198.51.100.20");
+    for at in [100, 200, 300] {
+        s.record_signin_failure(e, a, at).await.unwrap();
+    }
+    s.record_signin_failure(e, b, 250).await.unwrap();
+    assert_eq!(s.signin_failures(e, a, 0).await.unwrap(), (3, Some(100)));
+    assert_eq!(s.signin_failures(e, a, 150).await.unwrap(), (2, Some(200)));
+    assert_eq!(s.signin_failures(e, b, 0).await.unwrap(), (1, Some(250)));
+    assert_eq!(
+        s.signin_failures("x@example.com", a, 0).await.unwrap(),
+        (0, None)
+    );
+    s.clear_signin_failures(e, a).await.unwrap();
+    assert_eq!(s.signin_failures(e, a, 0).await.unwrap().0, 0);
+    assert_eq!(
+        s.signin_failures(e, b, 0).await.unwrap().0,
+        1,
+        "other addresses keep theirs"
+    );
+    assert_eq!(s.purge_signin_failures(300).await.unwrap(), 1);
+    assert_eq!(s.signin_failures(e, b, 0).await.unwrap().0, 0);
+}
+
 db_tests!(
+    signin_failures_count_per_email_and_address,
     concurrent_writes_of_one_user,
     burst_of_hero_creates,
     generation_state_is_versioned,
