@@ -109,6 +109,28 @@ pub struct Config {
     #[arg(long, env = "STORYLOOM_S3_SECRET_ACCESS_KEY", hide_env_values = true)]
     pub s3_secret_access_key: Option<String>,
 
+    /// Text one account may store (titles, story texts, event fields), in bytes. Together
+    /// with the count limits below it keeps one account from filling the disk for everyone.
+    #[arg(
+        long,
+        env = "STORYLOOM_USER_STORAGE_BYTES",
+        default_value_t = 500_000_000
+    )]
+    pub user_storage_bytes: i64,
+    /// Stories one account may keep.
+    #[arg(long, env = "STORYLOOM_USER_MAX_STORIES", default_value_t = 10_000)]
+    pub user_max_stories: i64,
+    /// Heroes one account may keep.
+    #[arg(long, env = "STORYLOOM_USER_MAX_HEROES", default_value_t = 1_000)]
+    pub user_max_heroes: i64,
+    /// Custom events one account may keep.
+    #[arg(
+        long,
+        env = "STORYLOOM_USER_MAX_CUSTOM_EVENTS",
+        default_value_t = 1_000
+    )]
+    pub user_max_custom_events: i64,
+
     /// Live streams (`GET /api/sync/stream`) one session may hold open; opening one more
     /// closes its oldest, so a leaked or hostile token cannot pile up streams.
     #[arg(long, env = "STORYLOOM_STREAMS_PER_SESSION", default_value_t = 8)]
@@ -234,6 +256,10 @@ impl Config {
             s3_access_key_id: None,
             s3_secret_access_key: None,
             streams_per_session: 8,
+            user_storage_bytes: 500_000_000,
+            user_max_stories: 10_000,
+            user_max_heroes: 1_000,
+            user_max_custom_events: 1_000,
             ai: storyloom_ai::AiConfig::default(),
             bench_limit_endpoint: false,
             log_format: "pretty".to_owned(),

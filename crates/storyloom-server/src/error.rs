@@ -54,6 +54,14 @@ pub enum ApiError {
     /// 414 with the limit in bytes.
     #[error("URI too long")]
     UriTooLong(usize),
+    /// 413: the account's storage limit is reached.
+    #[error("storage limit reached: {what}")]
+    StorageFull {
+        /// What ran out, in the parent's words ("stories", "text storage").
+        what: &'static str,
+        /// The limit.
+        limit: i64,
+    },
     /// 415.
     #[error("unsupported media type")]
     UnsupportedMediaType,
@@ -179,6 +187,13 @@ impl ApiError {
                 ErrorCode::HeadersTooLarge,
                 format!("the request's headers are larger than the limit of {limit} bytes in all"),
                 None,
+            ),
+            Self::StorageFull { what, limit } => (
+                ErrorCode::StorageLimitExceeded,
+                format!(
+                    "this account has reached its limit of {limit} {what}; delete some to make room"
+                ),
+                Some(json!({ "limit": limit, "what": what })),
             ),
             Self::UnsupportedMediaType => (
                 ErrorCode::UnsupportedMediaType,

@@ -30,8 +30,8 @@ pub use types::*;
 use async_trait::async_trait;
 use storyloom_domain::{
     AvatarStatus, CustomEvent, CustomEventCreate, CustomEventUpdate, GenerationStatus, Hero,
-    HeroCreate, HeroUpdate, Illustration, IllustrationStatus, ProfileStats, ProfileUpdate, Story,
-    StoryUpdate, UsageTotals,
+    HeroCreate, HeroUpdate, Illustration, IllustrationStatus, ProfileStats, ProfileUpdate,
+    StorageUsage, Story, StoryUpdate, UsageTotals,
 };
 use uuid::Uuid;
 
@@ -64,6 +64,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<UserRecord>;
     /// Counts for the profile page.
     async fn profile_stats(&self, user: Uuid) -> StoreResult<ProfileStats>;
+    /// What the account stores (counts and text bytes; the limits are left at 0 for the
+    /// caller to fill in).
+    async fn storage_usage(&self, user: Uuid) -> StoreResult<StorageUsage>;
     /// Erase the account and everything it owns; returns the media keys to delete.
     async fn delete_user(&self, user: Uuid) -> StoreResult<Vec<String>>;
 

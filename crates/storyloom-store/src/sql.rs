@@ -12,7 +12,7 @@ use sqlx::{
 use storyloom_domain::{
     AvatarStatus, CustomEvent, CustomEventCreate, CustomEventUpdate, EntityKind, GenerationStatus,
     Hero, HeroCreate, HeroUpdate, Illustration, IllustrationStatus, ProfileStats, ProfileUpdate,
-    Story, StoryUpdate, UsageTotals,
+    StorageUsage, Story, StoryUpdate, UsageTotals,
 };
 use uuid::Uuid;
 
@@ -288,6 +288,11 @@ async fn tombstone(
 }
 
 /// Whether an id is used by any row of `table` (any owner) or by a tombstone of `kind`.
+/// A story's text size in bytes, as kept in `stories.text_bytes`.
+fn text_bytes(title: &str, content: &str) -> i64 {
+    i64::try_from(title.len() + content.len()).unwrap_or(i64::MAX)
+}
+
 async fn id_taken(
     c: &mut AnyConnection,
     table: &str,
@@ -816,6 +821,38 @@ impl Store for SqlStore {
         })
     }
 
+    async fn storage_usage(&self, user: Uuid) -> StoreResult<StorageUsage> {
+        let u = ids(user);
+        // Bytes, not characters: the limit is about disk.
+        let bytes = |col: &str| match self.backend {
+            Backend::Sqlite => format!("COALESCE(LENGTH(CAST({col} AS BLOB)), 0)"),
+            Backend::Postgres => format!("COALESCE(OCTET_LENGTH({col}), 0)"),
+        };
+        // Stories from their kept sizes (a covering index); events are small and few, so
+        // measured.
+        let sql = format!(
+            "SELECT (SELECT COUNT(*) FROM heroes WHERE user_id = $1), \
+             (SELECT COUNT(*) FROM stories WHERE user_id = $1), \
+             (SELECT COUNT(*) FROM custom_events WHERE user_id = $1), \
+             (SELECT CAST(COALESCE(SUM(text_bytes), 0) AS BIGINT) FROM stories WHERE user_id = $1) + \
+             (SELECT CAST(COALESCE(SUM({} + {} + {}), 0) AS BIGINT) FROM custom_events WHERE user_id = $1)",
+            bytes("title"),
+            bytes("description"),
+            bytes("prompt_seed"),
+        );
+        let (heroes, stories, custom_events, bytes): (i64, i64, i64, i64) = sqlx::query_as(&sql)
+            .bind(&u)
+            .fetch_one(&self.reader)
+            .await?;
+        Ok(StorageUsage {
+            bytes,
+            stories,
+            heroes,
+            custom_events,
+            ..Default::default()
+        })
+    }
+
     async fn delete_user(&self, user: Uuid) -> StoreResult<Vec<String>> {
         let u = ids(user);
         let mut tx = self.begin_write().await?;
@@ -1118,8 +1155,8 @@ impl Store for SqlStore {
         let version = take_seq(&mut tx, &u, if event.is_some() { 2 } else { 1 }).await?;
         sqlx::query(
             "INSERT INTO stories (id, user_id, hero_id, title, content, event_type, custom_event_id, language, \
-             audio_status, illustration_status, version, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+             audio_status, illustration_status, version, created_at, updated_at, text_bytes) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)",
         )
         .bind(&i)
         .bind(&u)
@@ -1133,6 +1170,7 @@ impl Store for SqlStore {
         .bind(enum_str(&s.illustration_status))
         .bind(version)
         .bind(s.now)
+        .bind(text_bytes(&s.title, &s.content))
         .execute(&mut *tx)
         .await?;
         if let Some(ev) = event {
@@ -1173,17 +1211,22 @@ impl Store for SqlStore {
             .await?
             .ok_or(StoreError::NotFound)?;
         check_version(Some(cur.version), if_match, || Entity::Story(cur.clone()))?;
+        let (title, content) = (
+            p.title.as_ref().unwrap_or(&cur.title),
+            p.content.as_ref().unwrap_or(&cur.content),
+        );
         sqlx::query(
-            "UPDATE stories SET title = $3, content = $4, is_favorite = $5, version = $6, updated_at = $7 \
-             WHERE id = $1 AND user_id = $2",
+            "UPDATE stories SET title = $3, content = $4, is_favorite = $5, version = $6, updated_at = $7, \
+             text_bytes = $8 WHERE id = $1 AND user_id = $2",
         )
         .bind(&i)
         .bind(&u)
-        .bind(p.title.as_ref().unwrap_or(&cur.title))
-        .bind(p.content.as_ref().unwrap_or(&cur.content))
+        .bind(title)
+        .bind(content)
         .bind(i64::from(p.is_favorite.unwrap_or(cur.is_favorite)))
         .bind(version)
         .bind(now)
+        .bind(text_bytes(title, content))
         .execute(&mut *tx)
         .await?;
         let mut story = story_by(&mut *tx, &u, &i)

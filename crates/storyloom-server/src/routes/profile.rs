@@ -80,7 +80,13 @@ pub async fn usage(State(state): State<AppState>, auth: AuthUser) -> ApiResult<R
         })
         .collect();
     let totals = state.store.usage_totals(auth.id()).await?;
-    Ok(ok(&state, UsageResponse { operations, totals }).await)
+    let storage = service::quota::usage(&state, auth.user_id()).await?;
+    let answer = UsageResponse {
+        operations,
+        totals,
+        storage,
+    };
+    Ok(ok(&state, answer).await)
 }
 
 #[utoipa::path(delete, path = "/api/user/account", tag = "user",
