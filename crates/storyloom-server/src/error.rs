@@ -88,6 +88,9 @@ pub enum ApiError {
     /// 503.
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// 503: the database's disk is full, so the write was not stored.
+    #[error("storage is full")]
+    StorageFull,
     /// 503 when a request ran past the time limit.
     #[error("timed out")]
     Timeout,
@@ -213,6 +216,7 @@ impl ApiError {
                 "the service is temporarily unavailable; try again shortly".to_owned(),
                 None,
             ),
+            Self::StorageFull => (ErrorCode::Unavailable, "storage is full".to_owned(), None),
             Self::Timeout => (
                 ErrorCode::Unavailable,
                 "the request took too long; try again shortly".to_owned(),
@@ -242,6 +246,7 @@ impl From<StoreError> for ApiError {
                 Self::VersionConflict(serde_json::to_value(&*current).unwrap_or_default())
             }
             StoreError::Unavailable(why) => Self::Unavailable(why),
+            StoreError::StorageFull => Self::StorageFull,
             other => Self::Internal(other.to_string()),
         }
     }
@@ -255,6 +260,7 @@ impl IntoResponse for ApiError {
         match &self {
             Self::Internal(cause) => tracing::error!(%cause, "internal error"),
             Self::Unavailable(cause) => tracing::warn!(%cause, "dependency unavailable"),
+            Self::StorageFull => tracing::warn!("database storage is full; write refused"),
             Self::Provider(cause) => tracing::warn!(%cause, "AI provider failed"),
             _ => tracing::debug!(code = ?body.code, "request refused"),
         }
@@ -274,7 +280,7 @@ impl IntoResponse for ApiError {
                 h.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
                 crate::routes::rate_limit_headers(h, limit.max(0) as u32, 0, reset_at);
             }
-            Self::Unavailable(_) | Self::Timeout => {
+            Self::Unavailable(_) | Self::StorageFull | Self::Timeout => {
                 resp.headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(5u64));
             }

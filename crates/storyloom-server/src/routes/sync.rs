@@ -134,6 +134,7 @@ fn classify(e: StoreError, what: &'static str) -> Result<Outcome, ApiError> {
         )),
         StoreError::NotFound => Ok(Outcome::Rejected(ApiError::NotFound(what))),
         StoreError::Unavailable(why) => Err(ApiError::Unavailable(why)),
+        StoreError::StorageFull => Err(ApiError::StorageFull),
         other => {
             let e = ApiError::from(other);
             match e {

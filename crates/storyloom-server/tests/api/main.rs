@@ -4,6 +4,7 @@
 
 mod auth;
 mod caching;
+mod durability;
 mod errors;
 mod events;
 mod faults;
