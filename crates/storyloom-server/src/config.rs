@@ -36,9 +36,16 @@ pub struct Config {
     )]
     pub signin_failures_per_15min: u32,
 
-    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy): the
+    /// entry the proxy appended, `STORYLOOM_TRUSTED_PROXY_HOPS` from the right. Entries to
+    /// its left were written by the client and are never used.
     #[arg(long, env = "STORYLOOM_TRUST_PROXY", default_value_t = false)]
     pub trust_proxy: bool,
+
+    /// How many proxies in front of the server append to `X-Forwarded-For` (the last of them
+    /// in front of the server): 1 takes the rightmost entry, 2 the one before it.
+    #[arg(long, env = "STORYLOOM_TRUSTED_PROXY_HOPS", default_value_t = 1)]
+    pub trusted_proxy_hops: usize,
 
     /// Largest accepted JSON body, in bytes.
     #[arg(long, env = "STORYLOOM_BODY_LIMIT", default_value_t = 1024 * 1024)]
@@ -208,6 +215,7 @@ impl Config {
             auth_limit_per_minute: 60,
             signin_failures_per_15min: 10,
             trust_proxy: false,
+            trusted_proxy_hops: 1,
             body_limit: 1024 * 1024,
             request_timeout_secs: 30,
             session_hours: 24 * 7,
@@ -252,6 +260,10 @@ impl Config {
                 self.signin_failures_per_15min.to_string(),
             ),
             ("STORYLOOM_TRUST_PROXY", self.trust_proxy.to_string()),
+            (
+                "STORYLOOM_TRUSTED_PROXY_HOPS",
+                self.trusted_proxy_hops.to_string(),
+            ),
             ("STORYLOOM_BODY_LIMIT", self.body_limit.to_string()),
             (
                 "STORYLOOM_REQUEST_TIMEOUT_SECS",
@@ -342,6 +354,7 @@ const KNOWN_ENV: &[&str] = &[
     "STORYLOOM_AUTH_LIMIT_PER_MINUTE",
     "STORYLOOM_SIGNIN_FAILURES_PER_15MIN",
     "STORYLOOM_TRUST_PROXY",
+    "STORYLOOM_TRUSTED_PROXY_HOPS",
     "STORYLOOM_BODY_LIMIT",
     "STORYLOOM_REQUEST_TIMEOUT_SECS",
     "STORYLOOM_SESSION_HOURS",

@@ -14,6 +14,7 @@ mod isolation;
 mod meta;
 mod profile;
 mod providers;
+mod proxy;
 mod security;
 mod stories;
 mod sync;
