@@ -55,6 +55,22 @@ pub struct Config {
     #[arg(long, env = "STORYLOOM_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
 
+    /// Seconds a new connection has to send its first request's headers; a connection that
+    /// has not by then is closed (idle and trickling sockets cannot pile up).
+    #[arg(long, env = "STORYLOOM_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+
+    /// Seconds a kept-alive connection may wait for its next request (or for the rest of its
+    /// headers) before it is closed.
+    #[arg(long, env = "STORYLOOM_IDLE_TIMEOUT_SECS", default_value_t = 60)]
+    pub idle_timeout_secs: u64,
+
+    /// Most connections open at once (default: the open-file limit minus 128 kept for the
+    /// database, media and logs, at most 16384). At the cap the connection idle longest is
+    /// closed for a new one; when none is idle the new one is closed.
+    #[arg(long, env = "STORYLOOM_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+
     /// Session lifetime, in hours.
     #[arg(long, env = "STORYLOOM_SESSION_HOURS", default_value_t = 24 * 7)]
     pub session_hours: u64,
@@ -218,6 +234,9 @@ impl Config {
             trusted_proxy_hops: 1,
             body_limit: 1024 * 1024,
             request_timeout_secs: 30,
+            header_timeout_secs: 10,
+            idle_timeout_secs: 60,
+            max_connections: None,
             session_hours: 24 * 7,
             limit_story_per_hour: 10,
             limit_audio_per_hour: 20,
@@ -268,6 +287,20 @@ impl Config {
             (
                 "STORYLOOM_REQUEST_TIMEOUT_SECS",
                 self.request_timeout_secs.to_string(),
+            ),
+            (
+                "STORYLOOM_HEADER_TIMEOUT_SECS",
+                self.header_timeout_secs.to_string(),
+            ),
+            (
+                "STORYLOOM_IDLE_TIMEOUT_SECS",
+                self.idle_timeout_secs.to_string(),
+            ),
+            (
+                "STORYLOOM_MAX_CONNECTIONS",
+                self.max_connections
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| "from the open-file limit".to_owned()),
             ),
             ("STORYLOOM_SESSION_HOURS", self.session_hours.to_string()),
             (
@@ -358,6 +391,9 @@ const KNOWN_ENV: &[&str] = &[
     "STORYLOOM_BODY_LIMIT",
     "STORYLOOM_REQUEST_TIMEOUT_SECS",
     "STORYLOOM_SESSION_HOURS",
+    "STORYLOOM_HEADER_TIMEOUT_SECS",
+    "STORYLOOM_IDLE_TIMEOUT_SECS",
+    "STORYLOOM_MAX_CONNECTIONS",
     "STORYLOOM_LOG_FORMAT",
     "STORYLOOM_LOG",
     "STORYLOOM_LIMIT_STORY_PER_HOUR",

@@ -4,6 +4,7 @@
 
 mod auth;
 mod caching;
+mod connections;
 mod durability;
 mod errors;
 mod events;
