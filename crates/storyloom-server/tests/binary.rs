@@ -391,7 +391,13 @@ async fn idle_sockets_past_the_descriptor_limit_do_not_stop_health() {
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap();
+    let started = std::time::Instant::now();
     let health = client.get(format!("http://{addr}/api/health")).send().await;
+    eprintln!(
+        "{} idle sockets open, health answered in {:?}",
+        idle.len(),
+        started.elapsed()
+    );
     let _ = child.kill();
     let _ = child.wait();
     let health = health.expect("health answered");

@@ -49,11 +49,8 @@ async fn idle_sockets_beyond_the_cap_still_let_health_answer() {
     let started = Instant::now();
     let r = health_client().get(s.api("/health")).send().await.unwrap();
     assert_eq!(r.status(), 200);
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "{:?}",
-        started.elapsed()
-    );
+    let answered = started.elapsed();
+    assert!(answered < Duration::from_secs(2), "{answered:?}");
 
     // The cap held: the oldest idle sockets were closed to make room (at least the 36 past
     // the cap, and the health check's), at once, long before the header timeout.
@@ -63,6 +60,9 @@ async fn idle_sockets_beyond_the_cap_still_let_health_answer() {
             shed += 1;
         }
     }
+    eprintln!(
+        "cap 64, 100 idle sockets: health answered in {answered:?}; {shed} of the 50 oldest closed"
+    );
     assert!(
         shed >= 37,
         "only {shed} of the 50 oldest idle sockets were closed"
