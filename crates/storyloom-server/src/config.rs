@@ -37,9 +37,16 @@ pub struct Config {
     )]
     pub signin_failures_per_15min: u32,
 
-    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy): the
+    /// entry the proxy appended, `STORYLOOM_TRUSTED_PROXY_HOPS` from the right. Entries to
+    /// its left were written by the client and are never used.
     #[arg(long, env = "STORYLOOM_TRUST_PROXY", default_value_t = false)]
     pub trust_proxy: bool,
+
+    /// How many proxies in front of the server append to `X-Forwarded-For` (the last of them
+    /// in front of the server): 1 takes the rightmost entry, 2 the one before it.
+    #[arg(long, env = "STORYLOOM_TRUSTED_PROXY_HOPS", default_value_t = 1)]
+    pub trusted_proxy_hops: usize,
 
     /// Largest accepted JSON body, in bytes.
     #[arg(long, env = "STORYLOOM_BODY_LIMIT", default_value_t = 1024 * 1024)]
@@ -48,6 +55,22 @@ pub struct Config {
     /// Per-request time limit, in seconds.
     #[arg(long, env = "STORYLOOM_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
+
+    /// Seconds a new connection has to send its first request's headers; a connection that
+    /// has not by then is closed (idle and trickling sockets cannot pile up).
+    #[arg(long, env = "STORYLOOM_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+
+    /// Seconds a kept-alive connection may wait for its next request (or for the rest of its
+    /// headers) before it is closed.
+    #[arg(long, env = "STORYLOOM_IDLE_TIMEOUT_SECS", default_value_t = 60)]
+    pub idle_timeout_secs: u64,
+
+    /// Most connections open at once (default: the open-file limit minus 128 kept for the
+    /// database, media and logs, at most 16384). At the cap the connection idle longest is
+    /// closed for a new one; when none is idle the new one is closed.
+    #[arg(long, env = "STORYLOOM_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
 
     /// Session lifetime, in hours.
     #[arg(long, env = "STORYLOOM_SESSION_HOURS", default_value_t = 24 * 7)]
@@ -236,8 +259,12 @@ impl Config {
             auth_limit_per_minute: 60,
             signin_failures_per_15min: 10,
             trust_proxy: false,
+            trusted_proxy_hops: 1,
             body_limit: 1024 * 1024,
             request_timeout_secs: 30,
+            header_timeout_secs: 10,
+            idle_timeout_secs: 60,
+            max_connections: None,
             session_hours: 24 * 7,
             limit_story_per_hour: 10,
             limit_audio_per_hour: 20,
@@ -285,10 +312,28 @@ impl Config {
                 self.signin_failures_per_15min.to_string(),
             ),
             ("STORYLOOM_TRUST_PROXY", self.trust_proxy.to_string()),
+            (
+                "STORYLOOM_TRUSTED_PROXY_HOPS",
+                self.trusted_proxy_hops.to_string(),
+            ),
             ("STORYLOOM_BODY_LIMIT", self.body_limit.to_string()),
             (
                 "STORYLOOM_REQUEST_TIMEOUT_SECS",
                 self.request_timeout_secs.to_string(),
+            ),
+            (
+                "STORYLOOM_HEADER_TIMEOUT_SECS",
+                self.header_timeout_secs.to_string(),
+            ),
+            (
+                "STORYLOOM_IDLE_TIMEOUT_SECS",
+                self.idle_timeout_secs.to_string(),
+            ),
+            (
+                "STORYLOOM_MAX_CONNECTIONS",
+                self.max_connections
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| "from the open-file limit".to_owned()),
             ),
             ("STORYLOOM_SESSION_HOURS", self.session_hours.to_string()),
             (
@@ -375,9 +420,13 @@ const KNOWN_ENV: &[&str] = &[
     "STORYLOOM_AUTH_LIMIT_PER_MINUTE",
     "STORYLOOM_SIGNIN_FAILURES_PER_15MIN",
     "STORYLOOM_TRUST_PROXY",
+    "STORYLOOM_TRUSTED_PROXY_HOPS",
     "STORYLOOM_BODY_LIMIT",
     "STORYLOOM_REQUEST_TIMEOUT_SECS",
     "STORYLOOM_SESSION_HOURS",
+    "STORYLOOM_HEADER_TIMEOUT_SECS",
+    "STORYLOOM_IDLE_TIMEOUT_SECS",
+    "STORYLOOM_MAX_CONNECTIONS",
     "STORYLOOM_LOG_FORMAT",
     "STORYLOOM_LOG",
     "STORYLOOM_LIMIT_STORY_PER_HOUR",

@@ -56,7 +56,7 @@ pub enum ApiError {
     UriTooLong(usize),
     /// 413: the account's storage limit is reached.
     #[error("storage limit reached: {what}")]
-    StorageFull {
+    StorageLimit {
         /// What ran out, in the parent's words ("stories", "text storage").
         what: &'static str,
         /// The limit.
@@ -102,6 +102,9 @@ pub enum ApiError {
     /// 503.
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// 503: the database's disk is full, so the write was not stored.
+    #[error("storage is full")]
+    StorageFull,
     /// 503 when a request ran past the time limit.
     #[error("timed out")]
     Timeout,
@@ -188,7 +191,7 @@ impl ApiError {
                 format!("the request's headers are larger than the limit of {limit} bytes in all"),
                 None,
             ),
-            Self::StorageFull { what, limit } => (
+            Self::StorageLimit { what, limit } => (
                 ErrorCode::StorageLimitExceeded,
                 format!(
                     "this account has reached its limit of {limit} {what}; delete some to make room"
@@ -246,6 +249,7 @@ impl ApiError {
                 "the service is temporarily unavailable; try again shortly".to_owned(),
                 None,
             ),
+            Self::StorageFull => (ErrorCode::Unavailable, "storage is full".to_owned(), None),
             Self::Timeout => (
                 ErrorCode::Unavailable,
                 "the request took too long; try again shortly".to_owned(),
@@ -275,6 +279,7 @@ impl From<StoreError> for ApiError {
                 Self::VersionConflict(serde_json::to_value(&*current).unwrap_or_default())
             }
             StoreError::Unavailable(why) => Self::Unavailable(why),
+            StoreError::StorageFull => Self::StorageFull,
             other => Self::Internal(other.to_string()),
         }
     }
@@ -288,6 +293,7 @@ impl IntoResponse for ApiError {
         match &self {
             Self::Internal(cause) => tracing::error!(%cause, "internal error"),
             Self::Unavailable(cause) => tracing::warn!(%cause, "dependency unavailable"),
+            Self::StorageFull => tracing::warn!("database storage is full; write refused"),
             Self::Provider(cause) => tracing::warn!(%cause, "AI provider failed"),
             _ => tracing::debug!(code = ?body.code, "request refused"),
         }
@@ -307,7 +313,7 @@ impl IntoResponse for ApiError {
                 h.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
                 crate::routes::rate_limit_headers(h, limit.max(0) as u32, 0, reset_at);
             }
-            Self::Unavailable(_) | Self::Timeout => {
+            Self::Unavailable(_) | Self::StorageFull | Self::Timeout => {
                 resp.headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(5u64));
             }

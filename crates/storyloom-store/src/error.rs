@@ -17,9 +17,14 @@ pub enum StoreError {
     /// `If-Match` / `baseVersion` is older than the row; carries the current row.
     #[error("version conflict")]
     VersionConflict(Box<Entity>),
-    /// The database cannot be reached.
+    /// The database cannot be reached, or refused to commit a write (nothing was stored).
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The disk under the database is full: nothing was stored, and writes fail until space
+    /// is freed. Reads still work. Kept apart from [`StoreError::Unavailable`] so the client
+    /// can be told why, and health can say the database is degraded rather than down.
+    #[error("storage is full")]
+    StorageFull,
     /// A stored value could not be read back (a bug or a hand-edited database).
     #[error("corrupt row: {0}")]
     Corrupt(String),
@@ -46,6 +51,8 @@ impl From<sqlx::Error> for StoreError {
                     } else {
                         Self::IdConflict
                     }
+                } else if is_storage_full_code(db.code().as_deref()) {
+                    Self::StorageFull
                 } else if is_unavailable_code(db.code().as_deref()) {
                     Self::Unavailable(e.to_string())
                 } else {
@@ -57,6 +64,12 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+/// Database error codes that mean "no space left for this write": SQLite `SQLITE_FULL` (13,
+/// which SQLite also reports when the file system says ENOSPC), PostgreSQL `disk_full`.
+fn is_storage_full_code(code: Option<&str>) -> bool {
+    matches!(code, Some("13" | "53100"))
+}
+
 /// Database error codes that mean "the database is not there right now" rather than "your
 /// query is wrong": PostgreSQL admin shutdown / cannot connect (class 57P, 08), SQLite busy or
 /// locked past the timeout (5, 6).
@@ -66,5 +79,18 @@ fn is_unavailable_code(code: Option<&str>) -> bool {
             c.starts_with("57P") || c.starts_with("08") || c == "5" || c == "6" || c == "53300"
         }
         None => false,
+    }
+}
+
+/// The error of a failed `COMMIT`: nothing of the transaction was stored, whatever the driver
+/// says, so the write must not be answered as done. A full disk stays itself; anything else
+/// is [`StoreError::Unavailable`] (the client may retry), never a constraint or internal
+/// error that would tell it the write itself was wrong.
+pub(crate) fn commit_failed(e: sqlx::Error) -> StoreError {
+    match StoreError::from(e) {
+        e @ (StoreError::StorageFull | StoreError::Unavailable(_)) => e,
+        other => StoreError::Unavailable(format!(
+            "the database refused to commit the write, so nothing was stored: {other}"
+        )),
     }
 }

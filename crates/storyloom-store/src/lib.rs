@@ -19,6 +19,7 @@
 
 mod batch;
 mod error;
+mod health;
 mod rows;
 mod sql;
 mod types;
@@ -44,7 +45,9 @@ pub trait Store: Send + Sync + 'static {
     /// Which database this is.
     fn backend(&self) -> Backend;
 
-    /// A cheap round trip, for health checks.
+    /// A cheap round trip, for health checks. [`StoreError::StorageFull`] while writes are
+    /// failing for lack of space (reads still work): a read cannot see a full disk, so this
+    /// reports what the store's last writes met.
     async fn ping(&self) -> StoreResult<()>;
 
     // ---- users and sessions ----

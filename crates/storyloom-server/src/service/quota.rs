@@ -39,7 +39,7 @@ pub async fn usage(state: &AppState, user: UserId) -> ApiResult<StorageUsage> {
 /// `STORAGE_LIMIT_EXCEEDED`).
 pub(super) async fn check(state: &AppState, user: UserId, adding: Adding) -> ApiResult<()> {
     let u = usage(state, user).await?;
-    let full = |what, limit| Err(ApiError::StorageFull { what, limit });
+    let full = |what, limit| Err(ApiError::StorageLimit { what, limit });
     let bytes = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
     match adding {
         Adding::Hero if u.heroes >= u.hero_limit => full("heroes", u.hero_limit),
