@@ -67,7 +67,8 @@ pub async fn usage(State(state): State<AppState>, auth: AuthUser) -> ApiResult<R
     let operations = Operation::ALL
         .iter()
         .map(|op| {
-            let limit = op.default_limit();
+            // What the limiter enforces, overrides included.
+            let limit = crate::generation::limit_of(&state, *op);
             let w = window.iter().find(|w| w.operation == op.name());
             let used = w.map_or(0, |w| w.used);
             OperationUsage {

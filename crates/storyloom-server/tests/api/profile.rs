@@ -44,7 +44,7 @@ async fn profile_stats_and_update(kind: DbKind) {
 }
 
 async fn usage_lists_every_operation(kind: DbKind) {
-    let s = TestServer::start(kind).await;
+    let s = TestServer::start_with(kind, |c| c.limit_audio_per_hour = 7).await;
     let u = s.user().await;
     let r = u.get("/user/usage").await;
     assert_eq!(r.status, StatusCode::OK);
@@ -64,6 +64,8 @@ async fn usage_lists_every_operation(kind: DbKind) {
             "event_enhancement"
         ]
     );
+    // A configured limit is the one shown, as it is the one enforced.
+    assert_eq!(r.data()["operations"][1]["limit"], 7, "{}", r.body);
     let story = &r.data()["operations"][0];
     assert_eq!(story["limit"], 10);
     assert_eq!(story["used"], 0);
