@@ -37,6 +37,11 @@ impl Operation {
         }
     }
 
+    /// Parse a wire or database name.
+    pub fn from_name(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|op| op.name() == s)
+    }
+
     /// API.md's default hourly limit.
     pub fn default_limit(self) -> i64 {
         match self {

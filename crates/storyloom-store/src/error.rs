@@ -44,9 +44,7 @@ impl From<sqlx::Error> for StoreError {
             | sqlx::Error::Tls(_) => Self::Unavailable(e.to_string()),
             sqlx::Error::Database(ref db) => {
                 if db.is_unique_violation() {
-                    if db.message().contains("email")
-                        || db.constraint().is_some_and(|c| c.contains("email"))
-                    {
+                    if violates_unique_email(db.constraint(), db.message()) {
                         Self::EmailTaken
                     } else {
                         Self::IdConflict
@@ -62,6 +60,15 @@ impl From<sqlx::Error> for StoreError {
             other => Self::Other(other),
         }
     }
+}
+
+/// Whether a unique violation is of the users' email, by the constraint's exact identity:
+/// PostgreSQL names it (`users_email_key`, the name `UNIQUE` on `users.email` gets), SQLite
+/// lists its columns (`UNIQUE constraint failed: users.email`). Matching a substring such as
+/// "email" would also catch any later constraint whose name or message merely mentions it.
+fn violates_unique_email(constraint: Option<&str>, message: &str) -> bool {
+    constraint == Some("users_email_key")
+        || message.strip_prefix("UNIQUE constraint failed: ") == Some("users.email")
 }
 
 /// Database error codes that mean "no space left for this write": SQLite `SQLITE_FULL` (13,
@@ -92,5 +99,35 @@ pub(crate) fn commit_failed(e: sqlx::Error) -> StoreError {
         other => StoreError::Unavailable(format!(
             "the database refused to commit the write, so nothing was stored: {other}"
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::violates_unique_email;
+
+    #[test]
+    fn email_violations_are_told_by_exact_constraint() {
+        assert!(violates_unique_email(
+            Some("users_email_key"),
+            "duplicate key value"
+        ));
+        assert!(violates_unique_email(
+            None,
+            "UNIQUE constraint failed: users.email"
+        ));
+        assert!(!violates_unique_email(
+            Some("heroes_pkey"),
+            "duplicate key value"
+        ));
+        assert!(!violates_unique_email(
+            None,
+            "UNIQUE constraint failed: heroes.id"
+        ));
+        // A constraint that merely mentions email is not the accounts' email.
+        assert!(!violates_unique_email(
+            Some("email_outbox_pkey"),
+            "duplicate key value violates unique constraint \"email_outbox_pkey\""
+        ));
     }
 }

@@ -31,8 +31,8 @@ pub use types::*;
 use async_trait::async_trait;
 use storyloom_domain::{
     AvatarStatus, CustomEvent, CustomEventCreate, CustomEventUpdate, GenerationStatus, Hero,
-    HeroCreate, HeroUpdate, Illustration, IllustrationStatus, ProfileStats, ProfileUpdate,
-    StorageUsage, Story, StoryUpdate, UsageTotals,
+    HeroCreate, HeroUpdate, Illustration, IllustrationStatus, Operation, ProfileStats,
+    ProfileUpdate, StorageUsage, Story, StoryUpdate, UsageTotals,
 };
 use uuid::Uuid;
 
@@ -217,7 +217,7 @@ pub trait Store: Send + Sync + 'static {
     async fn reserve_usage(
         &self,
         user: Uuid,
-        operation: &str,
+        operation: Operation,
         limit: i64,
         window_start: i64,
         now: i64,

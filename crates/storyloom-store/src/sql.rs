@@ -11,15 +11,15 @@ use sqlx::{
 };
 use storyloom_domain::{
     AvatarStatus, CustomEvent, CustomEventCreate, CustomEventUpdate, EntityKind, GenerationStatus,
-    Hero, HeroCreate, HeroUpdate, Illustration, IllustrationStatus, ProfileStats, ProfileUpdate,
-    StorageUsage, Story, StoryUpdate, UsageTotals,
+    Hero, HeroCreate, HeroUpdate, Illustration, IllustrationStatus, JobKind, Operation,
+    ProfileStats, ProfileUpdate, StorageUsage, Story, StoryUpdate, UsageTotals,
 };
 use uuid::Uuid;
 
 use crate::{
-    Backend, ChangePage, Created, Deleted, Entity, JobRecord, JobStatus, NewJob, NewStory, NewUser,
-    Page, PlayOnce, Quota, SessionRecord, Store, StoreError, StoreResult, StoredChange,
-    StoryFilter, UsageRecord, UsageWindow, UserRecord, batch,
+    Backend, ChangePage, Created, Deleted, Entity, JobRecord, JobState, JobStatus, NewJob,
+    NewStory, NewUser, Page, PlayOnce, Quota, SessionRecord, Store, StoreError, StoreResult,
+    StoredChange, StoryFilter, UsageRecord, UsageWindow, UserRecord, batch,
     health::WriteHealth,
     rows::{
         EVENT_COLS, EventRow, HERO_COLS, HeroRow, ILLUSTRATION_COLS, IllustrationRow, STORY_COLS,
@@ -708,7 +708,7 @@ async fn insert_job(c: &mut AnyConnection, j: &NewJob) -> StoreResult<()> {
     )
     .bind(ids(j.id))
     .bind(ids(j.user_id))
-    .bind(&j.kind)
+    .bind(j.kind.name())
     .bind(ids(j.entity_id))
     .bind(&j.payload)
     .bind(j.max_attempts)
@@ -1555,12 +1555,16 @@ impl Store for SqlStore {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(operation, used, oldest)| UsageWindow {
-                operation,
-                used,
-                oldest,
+            .map(|(operation, used, oldest)| {
+                Ok(UsageWindow {
+                    operation: Operation::from_name(&operation).ok_or_else(|| {
+                        StoreError::Corrupt(format!("unknown operation {operation:?}"))
+                    })?,
+                    used,
+                    oldest,
+                })
             })
-            .collect())
+            .collect::<StoreResult<_>>()?)
     }
 
     async fn usage_totals(&self, user: Uuid) -> StoreResult<UsageTotals> {
@@ -1879,7 +1883,7 @@ impl Store for SqlStore {
     async fn reserve_usage(
         &self,
         user: Uuid,
-        operation: &str,
+        operation: Operation,
         limit: i64,
         window_start: i64,
         now: i64,
@@ -1893,7 +1897,7 @@ impl Store for SqlStore {
                  WHERE user_id = $1 AND operation = $2 AND created_at > $3 AND success = 1",
             )
             .bind(&u)
-            .bind(operation)
+            .bind(operation.name())
             .bind(window_start)
             .fetch_one(&mut *tx)
             .await?;
@@ -1910,7 +1914,7 @@ impl Store for SqlStore {
             )
             .bind(ids(record_id))
             .bind(&u)
-            .bind(operation)
+            .bind(operation.name())
             .bind(now)
             .execute(&mut *tx)
             .await?;
@@ -1970,7 +1974,7 @@ impl Store for SqlStore {
             )
             .bind(ids(id))
             .bind(ids(user))
-            .bind(&r.operation)
+            .bind(r.operation.name())
             .bind(&r.provider)
             .bind(&r.model)
             .bind(r.tokens)
@@ -2026,7 +2030,9 @@ impl Store for SqlStore {
                     Ok(JobRecord {
                         id: parse_id(&id)?,
                         user_id: parse_id(&user)?,
-                        kind,
+                        kind: JobKind::from_name(&kind).ok_or_else(|| {
+                            StoreError::Corrupt(format!("unknown job kind {kind:?}"))
+                        })?,
                         entity_id: parse_id(&entity)?,
                         payload,
                         attempts,
@@ -2118,11 +2124,15 @@ impl Store for SqlStore {
                 .bind(ids(id))
                 .fetch_optional(&self.writer)
                 .await?;
-        Ok(row.map(|(status, attempts, last_error)| JobStatus {
-            status,
-            attempts,
-            last_error,
-        }))
+        row.map(|(status, attempts, last_error)| {
+            Ok(JobStatus {
+                status: JobState::from_name(&status)
+                    .ok_or_else(|| StoreError::Corrupt(format!("unknown job status {status:?}")))?,
+                attempts,
+                last_error,
+            })
+        })
+        .transpose()
     }
 
     async fn request_audio(&self, user: Uuid, story: Uuid, job: NewJob) -> StoreResult<Story> {

@@ -69,7 +69,7 @@ pub async fn usage(State(state): State<AppState>, auth: AuthUser) -> ApiResult<R
         .map(|op| {
             // What the limiter enforces, overrides included.
             let limit = crate::generation::limit_of(&state, *op);
-            let w = window.iter().find(|w| w.operation == op.name());
+            let w = window.iter().find(|w| w.operation == *op);
             let used = w.map_or(0, |w| w.used);
             OperationUsage {
                 operation: *op,
