@@ -118,6 +118,8 @@ pub enum ErrorCode {
     ResyncRequired,
     /// 413: the body is over the limit.
     PayloadTooLarge,
+    /// 413: the account's storage limit (text bytes or number of entities) is reached.
+    StorageLimitExceeded,
     /// 414: the request's URI (path and query) is longer than the server reads.
     UriTooLong,
     /// 415: the body is not JSON.
@@ -145,7 +147,7 @@ impl ErrorCode {
             Self::MethodNotAllowed => 405,
             Self::EmailTaken | Self::VersionConflict | Self::IdConflict => 409,
             Self::ResyncRequired => 410,
-            Self::PayloadTooLarge => 413,
+            Self::PayloadTooLarge | Self::StorageLimitExceeded => 413,
             Self::UriTooLong => 414,
             Self::UnsupportedMediaType => 415,
             Self::RateLimitExceeded => 429,

@@ -39,7 +39,7 @@ pub use sync::{
     Change, ChangesResponse, EntityKind, Mutation, MutationOp, MutationResult, MutationStatus,
     PushRequest, PushResponse,
 };
-pub use usage::{Operation, OperationUsage, UsageResponse, UsageTotals};
+pub use usage::{Operation, OperationUsage, StorageUsage, UsageResponse, UsageTotals};
 pub use user::{
     AccountDeleted, AuthResponse, Health, Profile, ProfileStats, ProfileUpdate, SessionInfo,
     SignIn, SignUp, SignedOut, User,

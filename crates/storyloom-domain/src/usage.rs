@@ -37,6 +37,11 @@ impl Operation {
         }
     }
 
+    /// Parse a wire or database name.
+    pub fn from_name(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|op| op.name() == s)
+    }
+
     /// API.md's default hourly limit.
     pub fn default_limit(self) -> i64 {
         match self {
@@ -86,4 +91,25 @@ pub struct UsageTotals {
 pub struct UsageResponse {
     pub operations: Vec<OperationUsage>,
     pub totals: UsageTotals,
+    /// What the account stores, against its limits.
+    #[serde(default)]
+    pub storage: StorageUsage,
+}
+
+/// What one account stores, and the limits that keep one account from filling the disk for
+/// everyone. Text bytes count what the user wrote or imported (titles, story texts, event
+/// fields); media made by the server is bounded by the generation limits instead.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct StorageUsage {
+    pub bytes: i64,
+    pub byte_limit: i64,
+    pub stories: i64,
+    pub story_limit: i64,
+    pub heroes: i64,
+    pub hero_limit: i64,
+    pub custom_events: i64,
+    pub custom_event_limit: i64,
 }

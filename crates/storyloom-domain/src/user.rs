@@ -177,7 +177,7 @@ pub struct Health {
     /// `ok` or `degraded`.
     pub status: String,
     pub version: String,
-    /// `ok` or the failure.
+    /// `ok`, `degraded` (writes refused: its disk is full) or `unavailable`.
     pub database: String,
     pub storage: String,
     pub ai: String,

@@ -143,6 +143,16 @@ fn usage_and_profile_shapes() {
             reset_at: Some(t()),
         }],
         totals: UsageTotals::default(),
+        storage: StorageUsage {
+            bytes: 45_000,
+            byte_limit: 500_000_000,
+            stories: 3,
+            story_limit: 10_000,
+            heroes: 1,
+            hero_limit: 1_000,
+            custom_events: 0,
+            custom_event_limit: 1_000,
+        },
     });
     insta::assert_json_snapshot!(Profile {
         id: id(6),

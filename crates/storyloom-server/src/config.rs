@@ -28,7 +28,8 @@ pub struct Config {
     #[arg(long, env = "STORYLOOM_AUTH_LIMIT_PER_MINUTE", default_value_t = 60)]
     pub auth_limit_per_minute: u32,
 
-    /// Failed sign-ins allowed per email per 15 minutes.
+    /// Failed sign-ins allowed per email and client address per 15 minutes (counted in the
+    /// database, so shared by every server process).
     #[arg(
         long,
         env = "STORYLOOM_SIGNIN_FAILURES_PER_15MIN",
@@ -36,9 +37,16 @@ pub struct Config {
     )]
     pub signin_failures_per_15min: u32,
 
-    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy): the
+    /// entry the proxy appended, `STORYLOOM_TRUSTED_PROXY_HOPS` from the right. Entries to
+    /// its left were written by the client and are never used.
     #[arg(long, env = "STORYLOOM_TRUST_PROXY", default_value_t = false)]
     pub trust_proxy: bool,
+
+    /// How many proxies in front of the server append to `X-Forwarded-For` (the last of them
+    /// in front of the server): 1 takes the rightmost entry, 2 the one before it.
+    #[arg(long, env = "STORYLOOM_TRUSTED_PROXY_HOPS", default_value_t = 1)]
+    pub trusted_proxy_hops: usize,
 
     /// Largest accepted JSON body, in bytes.
     #[arg(long, env = "STORYLOOM_BODY_LIMIT", default_value_t = 1024 * 1024)]
@@ -47,6 +55,22 @@ pub struct Config {
     /// Per-request time limit, in seconds.
     #[arg(long, env = "STORYLOOM_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
+
+    /// Seconds a new connection has to send its first request's headers; a connection that
+    /// has not by then is closed (idle and trickling sockets cannot pile up).
+    #[arg(long, env = "STORYLOOM_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+
+    /// Seconds a kept-alive connection may wait for its next request (or for the rest of its
+    /// headers) before it is closed.
+    #[arg(long, env = "STORYLOOM_IDLE_TIMEOUT_SECS", default_value_t = 60)]
+    pub idle_timeout_secs: u64,
+
+    /// Most connections open at once (default: the open-file limit minus 128 kept for the
+    /// database, media and logs, at most 16384). At the cap the connection idle longest is
+    /// closed for a new one; when none is idle the new one is closed.
+    #[arg(long, env = "STORYLOOM_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
 
     /// Session lifetime, in hours.
     #[arg(long, env = "STORYLOOM_SESSION_HOURS", default_value_t = 24 * 7)]
@@ -107,6 +131,28 @@ pub struct Config {
     /// S3 secret key (falls back to `AWS_SECRET_ACCESS_KEY`).
     #[arg(long, env = "STORYLOOM_S3_SECRET_ACCESS_KEY", hide_env_values = true)]
     pub s3_secret_access_key: Option<String>,
+
+    /// Text one account may store (titles, story texts, event fields), in bytes. Together
+    /// with the count limits below it keeps one account from filling the disk for everyone.
+    #[arg(
+        long,
+        env = "STORYLOOM_USER_STORAGE_BYTES",
+        default_value_t = 500_000_000
+    )]
+    pub user_storage_bytes: i64,
+    /// Stories one account may keep.
+    #[arg(long, env = "STORYLOOM_USER_MAX_STORIES", default_value_t = 10_000)]
+    pub user_max_stories: i64,
+    /// Heroes one account may keep.
+    #[arg(long, env = "STORYLOOM_USER_MAX_HEROES", default_value_t = 1_000)]
+    pub user_max_heroes: i64,
+    /// Custom events one account may keep.
+    #[arg(
+        long,
+        env = "STORYLOOM_USER_MAX_CUSTOM_EVENTS",
+        default_value_t = 1_000
+    )]
+    pub user_max_custom_events: i64,
 
     /// Live streams (`GET /api/sync/stream`) one session may hold open; opening one more
     /// closes its oldest, so a leaked or hostile token cannot pile up streams.
@@ -220,8 +266,12 @@ impl Config {
             auth_limit_per_minute: 60,
             signin_failures_per_15min: 10,
             trust_proxy: false,
+            trusted_proxy_hops: 1,
             body_limit: 1024 * 1024,
             request_timeout_secs: 30,
+            header_timeout_secs: 10,
+            idle_timeout_secs: 60,
+            max_connections: None,
             session_hours: 24 * 7,
             limit_story_per_hour: 10,
             limit_audio_per_hour: 20,
@@ -240,6 +290,10 @@ impl Config {
             s3_access_key_id: None,
             s3_secret_access_key: None,
             streams_per_session: 8,
+            user_storage_bytes: 500_000_000,
+            user_max_stories: 10_000,
+            user_max_heroes: 1_000,
+            user_max_custom_events: 1_000,
             sync_page_bytes: 4 * 1024 * 1024,
             ai: storyloom_ai::AiConfig::default(),
             bench_limit_endpoint: false,
@@ -266,6 +320,10 @@ impl Config {
                 self.signin_failures_per_15min.to_string(),
             ),
             ("STORYLOOM_TRUST_PROXY", self.trust_proxy.to_string()),
+            (
+                "STORYLOOM_TRUSTED_PROXY_HOPS",
+                self.trusted_proxy_hops.to_string(),
+            ),
             ("STORYLOOM_BODY_LIMIT", self.body_limit.to_string()),
             (
                 "STORYLOOM_SYNC_PAGE_BYTES",
@@ -274,6 +332,20 @@ impl Config {
             (
                 "STORYLOOM_REQUEST_TIMEOUT_SECS",
                 self.request_timeout_secs.to_string(),
+            ),
+            (
+                "STORYLOOM_HEADER_TIMEOUT_SECS",
+                self.header_timeout_secs.to_string(),
+            ),
+            (
+                "STORYLOOM_IDLE_TIMEOUT_SECS",
+                self.idle_timeout_secs.to_string(),
+            ),
+            (
+                "STORYLOOM_MAX_CONNECTIONS",
+                self.max_connections
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| "from the open-file limit".to_owned()),
             ),
             ("STORYLOOM_SESSION_HOURS", self.session_hours.to_string()),
             (
@@ -360,9 +432,13 @@ const KNOWN_ENV: &[&str] = &[
     "STORYLOOM_AUTH_LIMIT_PER_MINUTE",
     "STORYLOOM_SIGNIN_FAILURES_PER_15MIN",
     "STORYLOOM_TRUST_PROXY",
+    "STORYLOOM_TRUSTED_PROXY_HOPS",
     "STORYLOOM_BODY_LIMIT",
     "STORYLOOM_REQUEST_TIMEOUT_SECS",
     "STORYLOOM_SESSION_HOURS",
+    "STORYLOOM_HEADER_TIMEOUT_SECS",
+    "STORYLOOM_IDLE_TIMEOUT_SECS",
+    "STORYLOOM_MAX_CONNECTIONS",
     "STORYLOOM_LOG_FORMAT",
     "STORYLOOM_LOG",
     "STORYLOOM_LIMIT_STORY_PER_HOUR",

@@ -54,6 +54,14 @@ pub enum ApiError {
     /// 414 with the limit in bytes.
     #[error("URI too long")]
     UriTooLong(usize),
+    /// 413: the account's storage limit is reached.
+    #[error("storage limit reached: {what}")]
+    StorageLimit {
+        /// What ran out, in the parent's words ("stories", "text storage").
+        what: &'static str,
+        /// The limit.
+        limit: i64,
+    },
     /// 415.
     #[error("unsupported media type")]
     UnsupportedMediaType,
@@ -94,6 +102,9 @@ pub enum ApiError {
     /// 503.
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// 503: the database's disk is full, so the write was not stored.
+    #[error("storage is full")]
+    StorageFull,
     /// 503 when a request ran past the time limit.
     #[error("timed out")]
     Timeout,
@@ -180,6 +191,13 @@ impl ApiError {
                 format!("the request's headers are larger than the limit of {limit} bytes in all"),
                 None,
             ),
+            Self::StorageLimit { what, limit } => (
+                ErrorCode::StorageLimitExceeded,
+                format!(
+                    "this account has reached its limit of {limit} {what}; delete some to make room"
+                ),
+                Some(json!({ "limit": limit, "what": what })),
+            ),
             Self::UnsupportedMediaType => (
                 ErrorCode::UnsupportedMediaType,
                 "send the body as JSON with Content-Type: application/json".to_owned(),
@@ -231,6 +249,7 @@ impl ApiError {
                 "the service is temporarily unavailable; try again shortly".to_owned(),
                 None,
             ),
+            Self::StorageFull => (ErrorCode::Unavailable, "storage is full".to_owned(), None),
             Self::Timeout => (
                 ErrorCode::Unavailable,
                 "the request took too long; try again shortly".to_owned(),
@@ -260,6 +279,7 @@ impl From<StoreError> for ApiError {
                 Self::VersionConflict(serde_json::to_value(&*current).unwrap_or_default())
             }
             StoreError::Unavailable(why) => Self::Unavailable(why),
+            StoreError::StorageFull => Self::StorageFull,
             other => Self::Internal(other.to_string()),
         }
     }
@@ -273,6 +293,7 @@ impl IntoResponse for ApiError {
         match &self {
             Self::Internal(cause) => tracing::error!(%cause, "internal error"),
             Self::Unavailable(cause) => tracing::warn!(%cause, "dependency unavailable"),
+            Self::StorageFull => tracing::warn!("database storage is full; write refused"),
             Self::Provider(cause) => tracing::warn!(%cause, "AI provider failed"),
             _ => tracing::debug!(code = ?body.code, "request refused"),
         }
@@ -292,7 +313,7 @@ impl IntoResponse for ApiError {
                 h.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
                 crate::routes::rate_limit_headers(h, limit.max(0) as u32, 0, reset_at);
             }
-            Self::Unavailable(_) | Self::Timeout => {
+            Self::Unavailable(_) | Self::StorageFull | Self::Timeout => {
                 resp.headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(5u64));
             }

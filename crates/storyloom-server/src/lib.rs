@@ -8,6 +8,7 @@
 mod auth;
 mod cache;
 pub mod config;
+pub mod conn;
 mod error;
 mod events_hub;
 mod extract;
@@ -21,7 +22,7 @@ mod service;
 mod state;
 pub mod telemetry;
 
-use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use axum::{
     Router,
@@ -165,6 +166,9 @@ fn spawn_housekeeping(state: AppState) {
             if let Err(e) = state.store.purge_mutations(now - 30 * DAY).await {
                 tracing::warn!(error = %e, "mutation purge failed");
             }
+            if let Err(e) = state.store.purge_signin_failures(now - DAY).await {
+                tracing::warn!(error = %e, "sign-in failure purge failed");
+            }
             if let Err(e) = state.store.purge_sessions(now).await {
                 tracing::warn!(error = %e, "session purge failed");
             }
@@ -174,7 +178,8 @@ fn spawn_housekeeping(state: AppState) {
 
 /// Serve `state` on `listener` until `shutdown` resolves, then finish in-flight requests.
 /// The configured in-process job workers run alongside and, at shutdown, finish their current
-/// job (or hand it back to the queue) before this returns.
+/// job (or hand it back to the queue) before this returns. Connections are bounded as the
+/// config says ([`conn`]: header and idle timeouts, a cap below the descriptor limit).
 pub async fn serve(
     state: AppState,
     listener: TcpListener,
@@ -182,10 +187,8 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let workers = generation::jobs::spawn_workers(&state, state.config.workers, stop_rx);
-    let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let limits = conn::ConnLimits::from_config(&state.config);
+    let served = conn::serve_connections(listener, app(state), limits, shutdown).await;
     let _ = stop_tx.send(true);
     for w in workers {
         let _ = w.await;

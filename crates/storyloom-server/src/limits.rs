@@ -8,9 +8,32 @@
 use std::{
     collections::{HashMap, VecDeque},
     hash::Hash,
+    net::IpAddr,
     sync::Mutex,
     time::{Duration, Instant},
 };
+
+/// The client address a chain of trusted proxies reported in `X-Forwarded-For`: the entry
+/// `hops` from the right (1: the rightmost, appended by the proxy in front of us).
+///
+/// Each proxy appends the address it received the request from, so the rightmost `hops`
+/// entries are the ones our proxies wrote; everything to their left came from the client,
+/// who can write anything there (taking the leftmost let one client rotate it past every
+/// per-address limit). `values` are the header's occurrences in order (several headers form
+/// one list). `None` when the chain is shorter than `hops` or the entry is not an address:
+/// the caller then uses the connection's peer, the nearest proxy.
+pub fn forwarded_client<'a>(
+    values: impl IntoIterator<Item = &'a str>,
+    hops: usize,
+) -> Option<IpAddr> {
+    let entries: Vec<&str> = values
+        .into_iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let at = entries.len().checked_sub(hops.max(1))?;
+    entries[at].parse().ok()
+}
 
 /// Outcome of asking a limiter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,6 +156,34 @@ impl<K: Hash + Eq + Clone> SlidingWindow<K> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forwarded_client_is_the_entry_our_proxies_wrote() {
+        let ip = |s: &str| s.parse::<IpAddr>().ok();
+        assert_eq!(forwarded_client(["1.1.1.1, 2.2.2.2"], 1), ip("2.2.2.2"));
+        assert_eq!(
+            forwarded_client(["1.1.1.1, 2.2.2.2, 3.3.3.3"], 2),
+            ip("2.2.2.2")
+        );
+        assert_eq!(
+            forwarded_client(["1.1.1.1", "2.2.2.2"], 1),
+            ip("2.2.2.2"),
+            "headers join"
+        );
+        assert_eq!(forwarded_client([" 2001:db8::1 "], 1), ip("2001:db8::1"));
+        assert_eq!(
+            forwarded_client(["2.2.2.2"], 2),
+            None,
+            "shorter than the chain"
+        );
+        assert_eq!(forwarded_client(["1.1.1.1, junk"], 1), None);
+        assert_eq!(forwarded_client([], 1), None);
+        assert_eq!(
+            forwarded_client(["1.1.1.1, 2.2.2.2"], 0),
+            ip("2.2.2.2"),
+            "0 means 1"
+        );
+    }
 
     #[test]
     fn allows_up_to_limit_then_refuses() {

@@ -45,10 +45,18 @@ async fn main() -> anyhow::Result<()> {
             for var in unknown_env_vars() {
                 tracing::warn!(%var, "unknown STORYLOOM_* environment variable ignored");
             }
+            // Before anything opens files: the cap on connections defaults from this limit.
+            let open_files = storyloom_server::conn::raise_open_file_limit();
+            let limits = storyloom_server::conn::ConnLimits::from_config(&config);
             let listener = tokio::net::TcpListener::bind(config.bind).await?;
             let addr = listener.local_addr()?;
             let state = state_from_config(config).await?;
-            tracing::info!(%addr, "storyloom-server listening; docs at http://{addr}/docs");
+            tracing::info!(
+                %addr,
+                open_files,
+                max_connections = limits.max,
+                "storyloom-server listening; docs at http://{addr}/docs"
+            );
             serve(state, listener, shutdown_signal()).await?;
             tracing::info!("stopped");
         }

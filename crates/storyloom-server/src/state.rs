@@ -30,8 +30,6 @@ pub struct Shared {
     pub config: Arc<Config>,
     /// Sign-up/sign-in attempts per client address.
     pub auth_by_ip: Arc<SlidingWindow<IpAddr>>,
-    /// Failed sign-ins per email.
-    pub signin_failures: Arc<SlidingWindow<String>>,
     /// Live events for `/api/sync/stream`.
     pub hub: Hub,
     /// Generation providers.
@@ -46,16 +44,11 @@ impl AppState {
     /// State over an opened store.
     pub fn new(config: Config, store: Arc<dyn Store>, ai: Providers, media: BlobStore) -> Self {
         let auth_by_ip = SlidingWindow::new(config.auth_limit_per_minute, Duration::from_secs(60));
-        let signin_failures = SlidingWindow::new(
-            config.signin_failures_per_15min,
-            Duration::from_secs(15 * 60),
-        );
         Self(Arc::new(Shared {
             hub: Hub::new(store.clone()),
             store,
             config: Arc::new(config),
             auth_by_ip: Arc::new(auth_by_ip),
-            signin_failures: Arc::new(signin_failures),
             ai,
             media,
             jobs_ready: Arc::new(Notify::new()),

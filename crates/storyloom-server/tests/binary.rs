@@ -353,3 +353,53 @@ async fn tokens_and_passwords_never_reach_the_logs() {
         assert!(leaks.is_empty(), "{secret} was logged: {leaks:?}");
     }
 }
+
+/// With a descriptor limit of 256 (soft and hard, so the binary cannot raise it) and 300
+/// unauthenticated sockets that never send a byte, the server stays below its limit (the
+/// cap defaults from it) and a health check still gets its answer; before, every accept
+/// failed with "Too many open files" and health timed out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_sockets_past_the_descriptor_limit_do_not_stop_health() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new("sh")
+        .args(["-c", "ulimit -n 256 && exec \"$0\" serve", BIN])
+        .env("STORYLOOM_DATA_DIR", dir.path())
+        .env("STORYLOOM_BIND", "127.0.0.1:0")
+        .env("STORYLOOM_LOG_FORMAT", "json")
+        .env("STORYLOOM_LOG", "warn,storyloom_server=info")
+        .env_remove("DATABASE_URL")
+        .env_remove("STORYLOOM_MAX_CONNECTIONS")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let addr = wait_for_addr(&mut child);
+    let mut idle = Vec::new();
+    for _ in 0..300 {
+        match tokio::time::timeout(
+            Duration::from_secs(2),
+            tokio::net::TcpStream::connect(&addr),
+        )
+        .await
+        {
+            Ok(Ok(s)) => idle.push(s),
+            _ => break,
+        }
+    }
+    assert!(idle.len() >= 260, "only {} sockets connected", idle.len());
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let health = client.get(format!("http://{addr}/api/health")).send().await;
+    eprintln!(
+        "{} idle sockets open, health answered in {:?}",
+        idle.len(),
+        started.elapsed()
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    let health = health.expect("health answered");
+    assert_eq!(health.status(), 200);
+}

@@ -95,6 +95,8 @@ pub(crate) trait Writer: Clone + Send + Sync + 'static {
     /// back, so one user's sustained burst cannot starve the pool's other users. Short where
     /// the pool is one connection (SQLite's writer), where others wait for that one.
     fn hold(&self) -> Duration;
+    /// A round committed (for the store's write health).
+    fn committed(&self);
 }
 
 /// Make an [`Op`] from a closure (naming the higher-ranked signature helps inference).
@@ -183,8 +185,18 @@ impl Held {
     }
 
     /// After a failure the connection may be broken: let the pool check it, take another.
-    fn drop_after_error(&mut self) {
-        self.conn = None;
+    /// After a failure of the database itself (not of the write: a conflict, a missing row)
+    /// it may also be left inside a transaction the driver does not know of (the SQLite bulk
+    /// insert runs its own `BEGIN`), so it is closed rather than trusted again.
+    fn drop_after_error(&mut self, e: &StoreError) {
+        if let Some((mut c, _)) = self.conn.take()
+            && matches!(
+                e,
+                StoreError::Other(_) | StoreError::Unavailable(_) | StoreError::StorageFull
+            )
+        {
+            c.close_on_drop();
+        }
     }
 }
 
@@ -222,21 +234,23 @@ async fn run_batch<W: Writer>(w: &W, held: &mut Held, batch: Vec<Pending>) {
     };
     match shared {
         Some(Ok(results)) => {
+            w.committed();
             for (p, r) in batch.into_iter().zip(results) {
                 let _ = p.reply.send(Ok(r));
             }
             return;
         }
         Some(Err(e)) => {
-            held.drop_after_error();
+            held.drop_after_error(&e);
             tracing::debug!(error = %e, n = batch.len(), "batch failed; running its writes alone")
         }
         None => {}
     }
     for p in batch {
         let r = alone(w, held, &p.op).await;
-        if r.is_err() {
-            held.drop_after_error();
+        match &r {
+            Ok(_) => w.committed(),
+            Err(e) => held.drop_after_error(e),
         }
         let _ = p.reply.send(r);
     }
@@ -264,13 +278,13 @@ async fn together<W: Writer>(
             i += 1;
         }
     }
-    tx.commit().await?;
+    tx.commit().await.map_err(crate::error::commit_failed)?;
     Ok(out)
 }
 
 async fn alone<W: Writer>(w: &W, held: &mut Held, op: &Op) -> StoreResult<Output> {
     let mut tx = held.get(w).await?.begin().await?;
     let out = op(&mut tx).await?;
-    tx.commit().await?;
+    tx.commit().await.map_err(crate::error::commit_failed)?;
     Ok(out)
 }

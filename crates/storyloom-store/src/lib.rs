@@ -19,6 +19,7 @@
 
 mod batch;
 mod error;
+mod health;
 mod rows;
 mod sql;
 mod types;
@@ -30,8 +31,8 @@ pub use types::*;
 use async_trait::async_trait;
 use storyloom_domain::{
     AvatarStatus, CustomEvent, CustomEventCreate, CustomEventUpdate, GenerationStatus, Hero,
-    HeroCreate, HeroUpdate, Illustration, IllustrationStatus, ProfileStats, ProfileUpdate, Story,
-    StoryUpdate, UsageTotals,
+    HeroCreate, HeroUpdate, Illustration, IllustrationStatus, Operation, ProfileStats,
+    ProfileUpdate, StorageUsage, Story, StoryUpdate, UsageTotals,
 };
 use uuid::Uuid;
 
@@ -44,7 +45,9 @@ pub trait Store: Send + Sync + 'static {
     /// Which database this is.
     fn backend(&self) -> Backend;
 
-    /// A cheap round trip, for health checks.
+    /// A cheap round trip, for health checks. [`StoreError::StorageFull`] while writes are
+    /// failing for lack of space (reads still work): a read cannot see a full disk, so this
+    /// reports what the store's last writes met.
     async fn ping(&self) -> StoreResult<()>;
 
     // ---- users and sessions ----
@@ -64,6 +67,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<UserRecord>;
     /// Counts for the profile page.
     async fn profile_stats(&self, user: Uuid) -> StoreResult<ProfileStats>;
+    /// What the account stores (counts and text bytes; the limits are left at 0 for the
+    /// caller to fill in).
+    async fn storage_usage(&self, user: Uuid) -> StoreResult<StorageUsage>;
     /// Erase the account and everything it owns; returns the media keys to delete.
     async fn delete_user(&self, user: Uuid) -> StoreResult<Vec<String>>;
 
@@ -85,6 +91,21 @@ pub trait Store: Send + Sync + 'static {
     /// Delete sessions that expired before `before`; returns how many. An expired session
     /// already signs nothing in; this only keeps the table from growing with every sign-in.
     async fn purge_sessions(&self, before: i64) -> StoreResult<u64>;
+
+    /// Failed sign-ins for `email` from `address` since `since` (epoch ms): how many, and the
+    /// oldest. Kept in the database so every server process counts the same failures.
+    async fn signin_failures(
+        &self,
+        email: &str,
+        address: &str,
+        since: i64,
+    ) -> StoreResult<(i64, Option<i64>)>;
+    /// Count a failed sign-in.
+    async fn record_signin_failure(&self, email: &str, address: &str, now: i64) -> StoreResult<()>;
+    /// Forget the failures of `email` from `address` (it signed in).
+    async fn clear_signin_failures(&self, email: &str, address: &str) -> StoreResult<()>;
+    /// Forget failures older than `before`.
+    async fn purge_signin_failures(&self, before: i64) -> StoreResult<u64>;
 
     // ---- heroes ----
 
@@ -199,7 +220,7 @@ pub trait Store: Send + Sync + 'static {
     async fn reserve_usage(
         &self,
         user: Uuid,
-        operation: &str,
+        operation: Operation,
         limit: i64,
         window_start: i64,
         now: i64,
@@ -321,7 +342,7 @@ pub trait Store: Send + Sync + 'static {
     /// Changes with `version > since`, in version order, at most `limit`.
     async fn changes(&self, user: Uuid, since: i64, limit: i64) -> StoreResult<ChangePage>;
     /// [`Store::changes`], also stopping before the stories' title and content pass
-    /// `text_budget` characters (always at least one change; `has_more` then says there is
+    /// `text_budget` bytes (always at least one change; `has_more` then says there is
     /// more). Story text is the only unbounded part of a change: without this, a page of
     /// long stories is read whole, whatever the answer may hold.
     async fn changes_within(

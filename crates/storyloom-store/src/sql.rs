@@ -11,15 +11,16 @@ use sqlx::{
 };
 use storyloom_domain::{
     AvatarStatus, CustomEvent, CustomEventCreate, CustomEventUpdate, EntityKind, GenerationStatus,
-    Hero, HeroCreate, HeroUpdate, Illustration, IllustrationStatus, ProfileStats, ProfileUpdate,
-    Story, StoryUpdate, UsageTotals,
+    Hero, HeroCreate, HeroUpdate, Illustration, IllustrationStatus, JobKind, Operation,
+    ProfileStats, ProfileUpdate, StorageUsage, Story, StoryUpdate, UsageTotals,
 };
 use uuid::Uuid;
 
 use crate::{
-    Backend, ChangePage, Created, Deleted, Entity, JobRecord, JobStatus, NewJob, NewStory, NewUser,
-    Page, PlayOnce, Quota, SessionRecord, Store, StoreError, StoreResult, StoredChange,
-    StoryFilter, UsageRecord, UsageWindow, UserRecord, batch,
+    Backend, ChangePage, Created, Deleted, Entity, JobRecord, JobState, JobStatus, NewJob,
+    NewStory, NewUser, Page, PlayOnce, Quota, SessionRecord, Store, StoreError, StoreResult,
+    StoredChange, StoryFilter, UsageRecord, UsageWindow, UserRecord, batch,
+    health::WriteHealth,
     rows::{
         EVENT_COLS, EventRow, HERO_COLS, HeroRow, ILLUSTRATION_COLS, IllustrationRow, STORY_COLS,
         SessionUserRow, StoryRow, USER_COLS, UserRow, convert, enum_str, parse_id, to_json,
@@ -40,6 +41,7 @@ pub struct SqlStore {
     writer: AnyPool,
     reader: AnyPool,
     batcher: std::sync::Arc<crate::batch::Batcher>,
+    health: std::sync::Arc<WriteHealth>,
 }
 
 impl crate::batch::Writer for SqlStore {
@@ -80,6 +82,10 @@ impl crate::batch::Writer for SqlStore {
         })
     }
 
+    fn committed(&self) {
+        self.health.committed();
+    }
+
     fn hold(&self) -> Duration {
         match self.backend {
             Backend::Postgres => Duration::from_millis(100),
@@ -88,9 +94,31 @@ impl crate::batch::Writer for SqlStore {
     }
 }
 
+/// Hand out only connections that are not inside a transaction (a `before_acquire` hook).
+///
+/// A failed transaction is rolled back when it is dropped, and the driver counts it closed
+/// only once that ROLLBACK succeeded. SQLite rolls some failed transactions back by itself
+/// (a COMMIT that finds the disk full): the driver's ROLLBACK then fails, and the connection
+/// goes back to the pool still counted inside a transaction. Its next `begin` becomes a
+/// SAVEPOINT, and once a later failure's `ROLLBACK TO` leaves SQLite inside a transaction
+/// that nothing will commit, every write after it was answered as committed and lost at the
+/// restart. Such a connection is closed instead (the pool opens a fresh one), so a failure
+/// stays its own write's.
+fn no_transaction_left(
+    conn: &mut AnyConnection,
+    _: sqlx::pool::PoolConnectionMetadata,
+) -> crate::batch::BoxFuture<'_, Result<bool, sqlx::Error>> {
+    let clean = !sqlx::Connection::is_in_transaction(&*conn);
+    if !clean {
+        tracing::warn!("closing a database connection left inside a failed transaction");
+    }
+    Box::pin(std::future::ready(Ok(clean)))
+}
+
 fn sqlite_pool(max: u32) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(max)
+        .before_acquire(no_transaction_left)
         .acquire_timeout(Duration::from_secs(10))
         .after_connect(|conn, _| {
             Box::pin(async move {
@@ -112,6 +140,7 @@ impl SqlStore {
                 .map_err(StoreError::Other)?;
             let pool = AnyPoolOptions::new()
                 .max_connections(16)
+                .before_acquire(no_transaction_left)
                 .acquire_timeout(Duration::from_secs(5))
                 .connect_with(opts)
                 .await?;
@@ -120,6 +149,7 @@ impl SqlStore {
                 writer: pool.clone(),
                 reader: pool,
                 batcher: Default::default(),
+                health: Default::default(),
             }
         } else if url.starts_with("sqlite") {
             let opts = AnyConnectOptions::from_str(url).map_err(StoreError::Other)?;
@@ -132,6 +162,7 @@ impl SqlStore {
                 writer,
                 reader,
                 batcher: Default::default(),
+                health: Default::default(),
             }
         } else {
             return Err(StoreError::Unavailable(format!(
@@ -165,6 +196,21 @@ impl SqlStore {
 
     async fn begin_write(&self) -> StoreResult<sqlx::Transaction<'static, Any>> {
         begin_whole(&self.writer).await
+    }
+
+    /// Commit a write transaction; only an `Ok` here may be answered as stored.
+    async fn commit(&self, tx: sqlx::Transaction<'_, Any>) -> StoreResult<()> {
+        tx.commit().await.map_err(crate::error::commit_failed)?;
+        self.health.committed();
+        Ok(())
+    }
+
+    /// Run one write method, remembering whether it failed for lack of space (what health
+    /// reports; see [`WriteHealth`]).
+    async fn watch<T>(&self, write: impl Future<Output = StoreResult<T>>) -> StoreResult<T> {
+        let result = write.await;
+        self.health.note(&result);
+        result
     }
 }
 
@@ -288,6 +334,11 @@ async fn tombstone(
 }
 
 /// Whether an id is used by any row of `table` (any owner) or by a tombstone of `kind`.
+/// A story's text size in bytes, as kept in `stories.text_bytes`.
+fn text_bytes(title: &str, content: &str) -> i64 {
+    i64::try_from(title.len() + content.len()).unwrap_or(i64::MAX)
+}
+
 async fn id_taken(
     c: &mut AnyConnection,
     table: &str,
@@ -657,7 +708,7 @@ async fn insert_job(c: &mut AnyConnection, j: &NewJob) -> StoreResult<()> {
     )
     .bind(ids(j.id))
     .bind(ids(j.user_id))
-    .bind(&j.kind)
+    .bind(j.kind.name())
     .bind(ids(j.entity_id))
     .bind(&j.payload)
     .bind(j.max_attempts)
@@ -726,28 +777,34 @@ impl Store for SqlStore {
     }
 
     async fn ping(&self) -> StoreResult<()> {
+        if self.health.storage_full() {
+            return Err(StoreError::StorageFull);
+        }
         sqlx::query("SELECT 1").execute(&self.reader).await?;
         Ok(())
     }
 
     async fn create_user(&self, new: NewUser) -> StoreResult<UserRecord> {
-        sqlx::query(
-            "INSERT INTO users (id, email, password_hash, name, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $5)",
-        )
-        .bind(ids(new.id))
-        .bind(&new.email)
-        .bind(&new.password_hash)
-        .bind(&new.name)
-        .bind(new.now)
-        .execute(&self.writer)
+        self.watch(async {
+            sqlx::query(
+                "INSERT INTO users (id, email, password_hash, name, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $5)",
+            )
+            .bind(ids(new.id))
+            .bind(&new.email)
+            .bind(&new.password_hash)
+            .bind(&new.name)
+            .bind(new.now)
+            .execute(&self.writer)
+            .await
+            .map_err(|e| match StoreError::from(e) {
+                // The id is ours, so any uniqueness clash on a new user is the email.
+                StoreError::IdConflict => StoreError::EmailTaken,
+                other => other,
+            })?;
+            self.user_by_id(new.id).await
+        })
         .await
-        .map_err(|e| match StoreError::from(e) {
-            // The id is ours, so any uniqueness clash on a new user is the email.
-            StoreError::IdConflict => StoreError::EmailTaken,
-            other => other,
-        })?;
-        self.user_by_id(new.id).await
     }
 
     async fn user_by_email(&self, email: &str) -> StoreResult<Option<UserRecord>> {
@@ -774,24 +831,27 @@ impl Store for SqlStore {
         patch: &ProfileUpdate,
         now: i64,
     ) -> StoreResult<UserRecord> {
-        let cur = self.user_by_id(user).await?;
-        let name = match &patch.name {
-            Some(n) => n.clone(),
-            None => cur.name,
-        };
-        let lang = patch.preferred_language.unwrap_or(cur.preferred_language);
-        let voice = patch.preferred_voice.unwrap_or(cur.preferred_voice);
-        sqlx::query(
-            "UPDATE users SET name = $2, preferred_language = $3, preferred_voice = $4, updated_at = $5 WHERE id = $1",
-        )
-        .bind(ids(user))
-        .bind(name)
-        .bind(lang.code())
-        .bind(voice.name())
-        .bind(now)
-        .execute(&self.writer)
-        .await?;
-        self.user_by_id(user).await
+        self.watch(async {
+            let cur = self.user_by_id(user).await?;
+            let name = match &patch.name {
+                Some(n) => n.clone(),
+                None => cur.name,
+            };
+            let lang = patch.preferred_language.unwrap_or(cur.preferred_language);
+            let voice = patch.preferred_voice.unwrap_or(cur.preferred_voice);
+            sqlx::query(
+                "UPDATE users SET name = $2, preferred_language = $3, preferred_voice = $4, updated_at = $5 WHERE id = $1",
+            )
+            .bind(ids(user))
+            .bind(name)
+            .bind(lang.code())
+            .bind(voice.name())
+            .bind(now)
+            .execute(&self.writer)
+            .await?;
+            self.user_by_id(user).await
+        })
+        .await
     }
 
     async fn profile_stats(&self, user: Uuid) -> StoreResult<ProfileStats> {
@@ -816,54 +876,93 @@ impl Store for SqlStore {
         })
     }
 
-    async fn delete_user(&self, user: Uuid) -> StoreResult<Vec<String>> {
+    async fn storage_usage(&self, user: Uuid) -> StoreResult<StorageUsage> {
         let u = ids(user);
-        let mut tx = self.begin_write().await?;
-        take_seq(&mut tx, &u, 0).await?;
-        let mut keys: Vec<String> = Vec::new();
-        for sql in [
-            "SELECT avatar_key FROM heroes WHERE user_id = $1 AND avatar_key IS NOT NULL",
-            "SELECT audio_key FROM stories WHERE user_id = $1 AND audio_key IS NOT NULL",
-            "SELECT image_key FROM illustrations WHERE user_id = $1 AND image_key IS NOT NULL",
-        ] {
-            let found: Vec<String> = sqlx::query_scalar(sql).bind(&u).fetch_all(&mut *tx).await?;
-            keys.extend(found);
-        }
-        // Children first: SQLite only cascades with foreign_keys on, and explicit deletes
-        // keep the order obvious on both backends.
-        for table in [
-            "illustrations",
-            "stories",
-            "heroes",
-            "custom_events",
-            "tombstones",
-            "sync_mutations",
-            "usage_records",
-            "jobs",
-            "sessions",
-        ] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
+        // Bytes, not characters: the limit is about disk.
+        let bytes = |col: &str| match self.backend {
+            Backend::Sqlite => format!("COALESCE(LENGTH(CAST({col} AS BLOB)), 0)"),
+            Backend::Postgres => format!("COALESCE(OCTET_LENGTH({col}), 0)"),
+        };
+        // Stories from their kept sizes (a covering index); events are small and few, so
+        // measured.
+        let sql = format!(
+            "SELECT (SELECT COUNT(*) FROM heroes WHERE user_id = $1), \
+             (SELECT COUNT(*) FROM stories WHERE user_id = $1), \
+             (SELECT COUNT(*) FROM custom_events WHERE user_id = $1), \
+             (SELECT CAST(COALESCE(SUM(text_bytes), 0) AS BIGINT) FROM stories WHERE user_id = $1) + \
+             (SELECT CAST(COALESCE(SUM({} + {} + {}), 0) AS BIGINT) FROM custom_events WHERE user_id = $1)",
+            bytes("title"),
+            bytes("description"),
+            bytes("prompt_seed"),
+        );
+        let (heroes, stories, custom_events, bytes): (i64, i64, i64, i64) = sqlx::query_as(&sql)
+            .bind(&u)
+            .fetch_one(&self.reader)
+            .await?;
+        Ok(StorageUsage {
+            bytes,
+            stories,
+            heroes,
+            custom_events,
+            ..Default::default()
+        })
+    }
+
+    async fn delete_user(&self, user: Uuid) -> StoreResult<Vec<String>> {
+        self.watch(async {
+            let u = ids(user);
+            let mut tx = self.begin_write().await?;
+            take_seq(&mut tx, &u, 0).await?;
+            let mut keys: Vec<String> = Vec::new();
+            for sql in [
+                "SELECT avatar_key FROM heroes WHERE user_id = $1 AND avatar_key IS NOT NULL",
+                "SELECT audio_key FROM stories WHERE user_id = $1 AND audio_key IS NOT NULL",
+                "SELECT image_key FROM illustrations WHERE user_id = $1 AND image_key IS NOT NULL",
+            ] {
+                let found: Vec<String> =
+                    sqlx::query_scalar(sql).bind(&u).fetch_all(&mut *tx).await?;
+                keys.extend(found);
+            }
+            // Children first: SQLite only cascades with foreign_keys on, and explicit deletes
+            // keep the order obvious on both backends.
+            for table in [
+                "illustrations",
+                "stories",
+                "heroes",
+                "custom_events",
+                "tombstones",
+                "sync_mutations",
+                "usage_records",
+                "jobs",
+                "sessions",
+            ] {
+                sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
+                    .bind(&u)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("DELETE FROM users WHERE id = $1")
                 .bind(&u)
                 .execute(&mut *tx)
                 .await?;
-        }
-        sqlx::query("DELETE FROM users WHERE id = $1")
-            .bind(&u)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(keys)
+            self.commit(tx).await?;
+            Ok(keys)
+        })
+        .await
     }
 
     async fn create_session(&self, s: SessionRecord) -> StoreResult<()> {
-        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-            .bind(&s.token_hash)
-            .bind(ids(s.user_id))
-            .bind(s.created_at)
-            .bind(s.expires_at)
-            .execute(&self.writer)
-            .await?;
-        Ok(())
+        self.watch(async {
+            sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+                .bind(&s.token_hash)
+                .bind(ids(s.user_id))
+                .bind(s.created_at)
+                .bind(s.expires_at)
+                .execute(&self.writer)
+                .await?;
+            Ok(())
+        })
+        .await
     }
 
     async fn session(
@@ -905,30 +1004,39 @@ impl Store for SqlStore {
     }
 
     async fn set_session_expiry(&self, token_hash: &str, expires_at: i64) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE sessions SET expires_at = $2 WHERE token_hash = $1 AND expires_at > $2",
-        )
-        .bind(token_hash)
-        .bind(expires_at)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        self.watch(async {
+            sqlx::query(
+                "UPDATE sessions SET expires_at = $2 WHERE token_hash = $1 AND expires_at > $2",
+            )
+            .bind(token_hash)
+            .bind(expires_at)
+            .execute(&self.writer)
+            .await?;
+            Ok(())
+        })
+        .await
     }
 
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(&self.writer)
-            .await?;
-        Ok(())
+        self.watch(async {
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                .bind(token_hash)
+                .execute(&self.writer)
+                .await?;
+            Ok(())
+        })
+        .await
     }
 
     async fn purge_sessions(&self, before: i64) -> StoreResult<u64> {
-        let done = sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
-            .bind(before)
-            .execute(&self.writer)
-            .await?;
-        Ok(done.rows_affected())
+        self.watch(async {
+            let done = sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+                .bind(before)
+                .execute(&self.writer)
+                .await?;
+            Ok(done.rows_affected())
+        })
+        .await
     }
 
     // ---------- heroes ----------
@@ -965,22 +1073,25 @@ impl Store for SqlStore {
         b: &HeroCreate,
         now: i64,
     ) -> StoreResult<Created<Hero>> {
-        let insert = batch::HeroInsert {
-            user: ids(user),
-            id: ids(id),
-            body: std::sync::Arc::new(b.clone()),
-            now,
-        };
-        let h = insert.clone();
-        let op = batch::op(move |c| {
-            let h = h.clone();
-            Box::pin(async move {
-                insert_hero(c, &h.user, &h.id, &h.body, h.now)
-                    .await
-                    .map(|v| Box::new(v) as batch::Output)
-            })
-        });
-        batch::run_hero_insert(self, op, insert).await
+        self.watch(async {
+            let insert = batch::HeroInsert {
+                user: ids(user),
+                id: ids(id),
+                body: std::sync::Arc::new(b.clone()),
+                now,
+            };
+            let h = insert.clone();
+            let op = batch::op(move |c| {
+                let h = h.clone();
+                Box::pin(async move {
+                    insert_hero(c, &h.user, &h.id, &h.body, h.now)
+                        .await
+                        .map(|v| Box::new(v) as batch::Output)
+                })
+            });
+            batch::run_hero_insert(self, op, insert).await
+        })
+        .await
     }
 
     async fn update_hero(
@@ -991,17 +1102,20 @@ impl Store for SqlStore {
         if_match: Option<i64>,
         now: i64,
     ) -> StoreResult<Hero> {
-        let (u, i, p) = (ids(user), ids(id), std::sync::Arc::new(p.clone()));
-        let owner = u.clone();
-        let op = batch::op(move |c| {
-            let (u, i, p) = (owner.clone(), i.clone(), p.clone());
-            Box::pin(async move {
-                change_hero(c, &u, &i, &p, if_match, now)
-                    .await
-                    .map(|v| Box::new(v) as batch::Output)
-            })
-        });
-        batch::run(self, &u, op).await
+        self.watch(async {
+            let (u, i, p) = (ids(user), ids(id), std::sync::Arc::new(p.clone()));
+            let owner = u.clone();
+            let op = batch::op(move |c| {
+                let (u, i, p) = (owner.clone(), i.clone(), p.clone());
+                Box::pin(async move {
+                    change_hero(c, &u, &i, &p, if_match, now)
+                        .await
+                        .map(|v| Box::new(v) as batch::Output)
+                })
+            });
+            batch::run(self, &u, op).await
+        })
+        .await
     }
 
     async fn delete_hero(
@@ -1011,44 +1125,47 @@ impl Store for SqlStore {
         if_match: Option<i64>,
         now: i64,
     ) -> StoreResult<Deleted> {
-        let (u, i) = (ids(user), ids(id));
-        let mut tx = self.begin_write().await?;
-        take_seq(&mut tx, &u, 0).await?;
-        let cur = hero_by(&mut *tx, &u, &i)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        check_version(Some(cur.version), if_match, || Entity::Hero(cur.clone()))?;
-        let stories: Vec<(String, Option<String>)> =
-            sqlx::query_as("SELECT id, audio_key FROM stories WHERE hero_id = $1 AND user_id = $2")
+        self.watch(async {
+            let (u, i) = (ids(user), ids(id));
+            let mut tx = self.begin_write().await?;
+            take_seq(&mut tx, &u, 0).await?;
+            let cur = hero_by(&mut *tx, &u, &i)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            check_version(Some(cur.version), if_match, || Entity::Hero(cur.clone()))?;
+            let stories: Vec<(String, Option<String>)> =
+                sqlx::query_as("SELECT id, audio_key FROM stories WHERE hero_id = $1 AND user_id = $2")
+                    .bind(&i)
+                    .bind(&u)
+                    .fetch_all(&mut *tx)
+                    .await?;
+            let ill_count: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM illustrations WHERE story_id IN (SELECT id FROM stories WHERE hero_id = $1)",
+            )
+            .bind(&i)
+            .fetch_one(&mut *tx)
+            .await?;
+            let n = 1 + stories.len() as i64 + ill_count;
+            let mut next = take_seq(&mut tx, &u, n).await?;
+            let mut keys = Vec::new();
+            for (story, audio) in stories {
+                next = delete_story_rows(&mut tx, &u, &story, audio, next, now, &mut keys).await?;
+            }
+            tombstone(&mut tx, &u, EntityKind::Hero, &i, next, now).await?;
+            keys.extend(cur.avatar_url);
+            let version = next;
+            sqlx::query("DELETE FROM heroes WHERE id = $1 AND user_id = $2")
                 .bind(&i)
                 .bind(&u)
-                .fetch_all(&mut *tx)
+                .execute(&mut *tx)
                 .await?;
-        let ill_count: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM illustrations WHERE story_id IN (SELECT id FROM stories WHERE hero_id = $1)",
-        )
-        .bind(&i)
-        .fetch_one(&mut *tx)
-        .await?;
-        let n = 1 + stories.len() as i64 + ill_count;
-        let mut next = take_seq(&mut tx, &u, n).await?;
-        let mut keys = Vec::new();
-        for (story, audio) in stories {
-            next = delete_story_rows(&mut tx, &u, &story, audio, next, now, &mut keys).await?;
-        }
-        tombstone(&mut tx, &u, EntityKind::Hero, &i, next, now).await?;
-        keys.extend(cur.avatar_url);
-        let version = next;
-        sqlx::query("DELETE FROM heroes WHERE id = $1 AND user_id = $2")
-            .bind(&i)
-            .bind(&u)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(Deleted {
-            media_keys: keys,
-            version,
+            self.commit(tx).await?;
+            Ok(Deleted {
+                media_keys: keys,
+                version,
+            })
         })
+        .await
     }
 
     // ---------- stories ----------
@@ -1106,64 +1223,68 @@ impl Store for SqlStore {
     }
 
     async fn create_story(&self, user: Uuid, s: NewStory) -> StoreResult<Created<Story>> {
-        let (u, i) = (ids(user), ids(s.id));
-        let mut tx = self.begin_write().await?;
-        take_seq(&mut tx, &u, 0).await?;
-        if hero_by(&mut *tx, &u, &ids(s.hero_id)).await?.is_none() {
-            return Err(StoreError::NotFound);
-        }
-        if id_taken(&mut tx, "stories", EntityKind::Story, &i).await? {
-            return Err(StoreError::IdConflict);
-        }
-        let event = match s.custom_event_id {
-            Some(e) => Some(
-                event_by(&mut *tx, &u, &ids(e))
-                    .await?
-                    .ok_or(StoreError::NotFound)?,
-            ),
-            None => None,
-        };
-        let version = take_seq(&mut tx, &u, if event.is_some() { 2 } else { 1 }).await?;
-        sqlx::query(
-            "INSERT INTO stories (id, user_id, hero_id, title, content, event_type, custom_event_id, language, \
-             audio_status, illustration_status, version, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
-        )
-        .bind(&i)
-        .bind(&u)
-        .bind(ids(s.hero_id))
-        .bind(&s.title)
-        .bind(&s.content)
-        .bind(s.event_type.map(|e| e.name()))
-        .bind(s.custom_event_id.map(ids))
-        .bind(s.language.code())
-        .bind(enum_str(&s.audio_status))
-        .bind(enum_str(&s.illustration_status))
-        .bind(version)
-        .bind(s.now)
-        .execute(&mut *tx)
-        .await?;
-        if let Some(ev) = event {
+        self.watch(async {
+            let (u, i) = (ids(user), ids(s.id));
+            let mut tx = self.begin_write().await?;
+            take_seq(&mut tx, &u, 0).await?;
+            if hero_by(&mut *tx, &u, &ids(s.hero_id)).await?.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            if id_taken(&mut tx, "stories", EntityKind::Story, &i).await? {
+                return Err(StoreError::IdConflict);
+            }
+            let event = match s.custom_event_id {
+                Some(e) => Some(
+                    event_by(&mut *tx, &u, &ids(e))
+                        .await?
+                        .ok_or(StoreError::NotFound)?,
+                ),
+                None => None,
+            };
+            let version = take_seq(&mut tx, &u, if event.is_some() { 2 } else { 1 }).await?;
             sqlx::query(
-                "UPDATE custom_events SET usage_count = usage_count + 1, last_used_at = $3, version = $4, \
-                 updated_at = $3 WHERE id = $1 AND user_id = $2",
+                "INSERT INTO stories (id, user_id, hero_id, title, content, event_type, custom_event_id, language, \
+                 audio_status, illustration_status, version, created_at, updated_at, text_bytes) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)",
             )
-            .bind(ids(ev.id))
+            .bind(&i)
             .bind(&u)
+            .bind(ids(s.hero_id))
+            .bind(&s.title)
+            .bind(&s.content)
+            .bind(s.event_type.map(|e| e.name()))
+            .bind(s.custom_event_id.map(ids))
+            .bind(s.language.code())
+            .bind(enum_str(&s.audio_status))
+            .bind(enum_str(&s.illustration_status))
+            .bind(version)
             .bind(s.now)
-            .bind(version + 1)
+            .bind(text_bytes(&s.title, &s.content))
             .execute(&mut *tx)
             .await?;
-        }
-        for job in &s.jobs {
-            insert_job(&mut tx, job).await?;
-        }
-        let mut story = story_by(&mut *tx, &u, &i)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        story.illustrations = Some(Vec::new());
-        tx.commit().await?;
-        Ok(Created::New(story))
+            if let Some(ev) = event {
+                sqlx::query(
+                    "UPDATE custom_events SET usage_count = usage_count + 1, last_used_at = $3, version = $4, \
+                     updated_at = $3 WHERE id = $1 AND user_id = $2",
+                )
+                .bind(ids(ev.id))
+                .bind(&u)
+                .bind(s.now)
+                .bind(version + 1)
+                .execute(&mut *tx)
+                .await?;
+            }
+            for job in &s.jobs {
+                insert_job(&mut tx, job).await?;
+            }
+            let mut story = story_by(&mut *tx, &u, &i)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            story.illustrations = Some(Vec::new());
+            self.commit(tx).await?;
+            Ok(Created::New(story))
+        })
+        .await
     }
 
     async fn update_story(
@@ -1174,58 +1295,69 @@ impl Store for SqlStore {
         if_match: Option<i64>,
         now: i64,
     ) -> StoreResult<Story> {
-        let (u, i) = (ids(user), ids(id));
-        let mut tx = self.begin_write().await?;
-        let version = take_seq(&mut tx, &u, 1).await?;
-        let cur = story_by(&mut *tx, &u, &i)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        check_version(Some(cur.version), if_match, || Entity::Story(cur.clone()))?;
-        sqlx::query(
-            "UPDATE stories SET title = $3, content = $4, is_favorite = $5, version = $6, updated_at = $7 \
-             WHERE id = $1 AND user_id = $2",
-        )
-        .bind(&i)
-        .bind(&u)
-        .bind(p.title.as_ref().unwrap_or(&cur.title))
-        .bind(p.content.as_ref().unwrap_or(&cur.content))
-        .bind(i64::from(p.is_favorite.unwrap_or(cur.is_favorite)))
-        .bind(version)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let mut story = story_by(&mut *tx, &u, &i)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        story.illustrations = Some(illustrations_of(&mut *tx, &u, &i).await?);
-        tx.commit().await?;
-        Ok(story)
+        self.watch(async {
+            let (u, i) = (ids(user), ids(id));
+            let mut tx = self.begin_write().await?;
+            let version = take_seq(&mut tx, &u, 1).await?;
+            let cur = story_by(&mut *tx, &u, &i)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            check_version(Some(cur.version), if_match, || Entity::Story(cur.clone()))?;
+            let (title, content) = (
+                p.title.as_ref().unwrap_or(&cur.title),
+                p.content.as_ref().unwrap_or(&cur.content),
+            );
+            sqlx::query(
+                "UPDATE stories SET title = $3, content = $4, is_favorite = $5, version = $6, updated_at = $7, \
+                 text_bytes = $8 WHERE id = $1 AND user_id = $2",
+            )
+            .bind(&i)
+            .bind(&u)
+            .bind(title)
+            .bind(content)
+            .bind(i64::from(p.is_favorite.unwrap_or(cur.is_favorite)))
+            .bind(version)
+            .bind(now)
+            .bind(text_bytes(title, content))
+            .execute(&mut *tx)
+            .await?;
+            let mut story = story_by(&mut *tx, &u, &i)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            story.illustrations = Some(illustrations_of(&mut *tx, &u, &i).await?);
+            self.commit(tx).await?;
+            Ok(story)
+        })
+        .await
     }
 
     async fn play_story(&self, user: Uuid, id: Uuid, count: i64, now: i64) -> StoreResult<Story> {
-        let (u, i) = (ids(user), ids(id));
-        let mut tx = self.begin_write().await?;
-        let version = take_seq(&mut tx, &u, 1).await?;
-        let done = sqlx::query(
-            "UPDATE stories SET play_count = play_count + $3, last_played_at = $4, version = $5, updated_at = $4 \
-             WHERE id = $1 AND user_id = $2",
-        )
-        .bind(&i)
-        .bind(&u)
-        .bind(count)
-        .bind(now)
-        .bind(version)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        let mut story = story_by(&mut *tx, &u, &i)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        story.illustrations = Some(illustrations_of(&mut *tx, &u, &i).await?);
-        tx.commit().await?;
-        Ok(story)
+        self.watch(async {
+            let (u, i) = (ids(user), ids(id));
+            let mut tx = self.begin_write().await?;
+            let version = take_seq(&mut tx, &u, 1).await?;
+            let done = sqlx::query(
+                "UPDATE stories SET play_count = play_count + $3, last_played_at = $4, version = $5, updated_at = $4 \
+                 WHERE id = $1 AND user_id = $2",
+            )
+            .bind(&i)
+            .bind(&u)
+            .bind(count)
+            .bind(now)
+            .bind(version)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            let mut story = story_by(&mut *tx, &u, &i)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            story.illustrations = Some(illustrations_of(&mut *tx, &u, &i).await?);
+            self.commit(tx).await?;
+            Ok(story)
+        })
+        .await
     }
 
     async fn delete_story(
@@ -1235,22 +1367,26 @@ impl Store for SqlStore {
         if_match: Option<i64>,
         now: i64,
     ) -> StoreResult<Deleted> {
-        let (u, i) = (ids(user), ids(id));
-        let mut tx = self.begin_write().await?;
-        take_seq(&mut tx, &u, 0).await?;
-        let cur = story_by(&mut *tx, &u, &i)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        check_version(Some(cur.version), if_match, || Entity::Story(cur.clone()))?;
-        let n = 1 + cur.illustration_count;
-        let first = take_seq(&mut tx, &u, n).await?;
-        let mut keys = Vec::new();
-        let next = delete_story_rows(&mut tx, &u, &i, cur.audio_url, first, now, &mut keys).await?;
-        tx.commit().await?;
-        Ok(Deleted {
-            media_keys: keys,
-            version: next - 1,
+        self.watch(async {
+            let (u, i) = (ids(user), ids(id));
+            let mut tx = self.begin_write().await?;
+            take_seq(&mut tx, &u, 0).await?;
+            let cur = story_by(&mut *tx, &u, &i)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            check_version(Some(cur.version), if_match, || Entity::Story(cur.clone()))?;
+            let n = 1 + cur.illustration_count;
+            let first = take_seq(&mut tx, &u, n).await?;
+            let mut keys = Vec::new();
+            let next =
+                delete_story_rows(&mut tx, &u, &i, cur.audio_url, first, now, &mut keys).await?;
+            self.commit(tx).await?;
+            Ok(Deleted {
+                media_keys: keys,
+                version: next - 1,
+            })
         })
+        .await
     }
 
     // ---------- custom events ----------
@@ -1287,44 +1423,47 @@ impl Store for SqlStore {
         b: &CustomEventCreate,
         now: i64,
     ) -> StoreResult<Created<CustomEvent>> {
-        let (u, i) = (ids(user), ids(id));
-        let mut tx = self.begin_write().await?;
-        let version = take_seq(&mut tx, &u, 1).await?;
-        if let Some(existing) = event_by(&mut *tx, &u, &i).await? {
-            return if b.same_content(&existing) {
-                Ok(Created::Existing(existing))
-            } else {
-                Err(StoreError::IdConflict)
-            };
-        }
-        if id_taken(&mut tx, "custom_events", EntityKind::CustomEvent, &i).await? {
-            return Err(StoreError::IdConflict);
-        }
-        sqlx::query(
-            "INSERT INTO custom_events (id, user_id, title, description, prompt_seed, category, age_range, tone, \
-             pictogram_emoji, keywords, is_favorite, version, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
-        )
-        .bind(&i)
-        .bind(&u)
-        .bind(&b.title)
-        .bind(b.description.clone().unwrap_or_default())
-        .bind(&b.prompt_seed)
-        .bind(enum_str(&b.category.unwrap_or_default()))
-        .bind(b.age_range.map(|a| enum_str(&a)))
-        .bind(enum_str(&b.tone.unwrap_or_default()))
-        .bind(&b.pictogram_emoji)
-        .bind(to_json(&b.keywords.clone().unwrap_or_default()))
-        .bind(i64::from(b.is_favorite.unwrap_or(false)))
-        .bind(version)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let ev = event_by(&mut *tx, &u, &i)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        tx.commit().await?;
-        Ok(Created::New(ev))
+        self.watch(async {
+            let (u, i) = (ids(user), ids(id));
+            let mut tx = self.begin_write().await?;
+            let version = take_seq(&mut tx, &u, 1).await?;
+            if let Some(existing) = event_by(&mut *tx, &u, &i).await? {
+                return if b.same_content(&existing) {
+                    Ok(Created::Existing(existing))
+                } else {
+                    Err(StoreError::IdConflict)
+                };
+            }
+            if id_taken(&mut tx, "custom_events", EntityKind::CustomEvent, &i).await? {
+                return Err(StoreError::IdConflict);
+            }
+            sqlx::query(
+                "INSERT INTO custom_events (id, user_id, title, description, prompt_seed, category, age_range, tone, \
+                 pictogram_emoji, keywords, is_favorite, version, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)",
+            )
+            .bind(&i)
+            .bind(&u)
+            .bind(&b.title)
+            .bind(b.description.clone().unwrap_or_default())
+            .bind(&b.prompt_seed)
+            .bind(enum_str(&b.category.unwrap_or_default()))
+            .bind(b.age_range.map(|a| enum_str(&a)))
+            .bind(enum_str(&b.tone.unwrap_or_default()))
+            .bind(&b.pictogram_emoji)
+            .bind(to_json(&b.keywords.clone().unwrap_or_default()))
+            .bind(i64::from(b.is_favorite.unwrap_or(false)))
+            .bind(version)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let ev = event_by(&mut *tx, &u, &i)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            self.commit(tx).await?;
+            Ok(Created::New(ev))
+        })
+        .await
     }
 
     async fn update_event(
@@ -1335,48 +1474,51 @@ impl Store for SqlStore {
         if_match: Option<i64>,
         now: i64,
     ) -> StoreResult<CustomEvent> {
-        let (u, i) = (ids(user), ids(id));
-        let mut tx = self.begin_write().await?;
-        let version = take_seq(&mut tx, &u, 1).await?;
-        let cur = event_by(&mut *tx, &u, &i)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        check_version(Some(cur.version), if_match, || {
-            Entity::CustomEvent(cur.clone())
-        })?;
-        let age_range = match p.age_range {
-            Some(a) => a,
-            None => cur.age_range,
-        };
-        let emoji = match &p.pictogram_emoji {
-            Some(e) => e.clone(),
-            None => cur.pictogram_emoji.clone(),
-        };
-        sqlx::query(
-            "UPDATE custom_events SET title = $3, description = $4, prompt_seed = $5, category = $6, \
-             age_range = $7, tone = $8, pictogram_emoji = $9, keywords = $10, is_favorite = $11, \
-             version = $12, updated_at = $13 WHERE id = $1 AND user_id = $2",
-        )
-        .bind(&i)
-        .bind(&u)
-        .bind(p.title.as_ref().unwrap_or(&cur.title))
-        .bind(p.description.as_ref().unwrap_or(&cur.description))
-        .bind(p.prompt_seed.as_ref().unwrap_or(&cur.prompt_seed))
-        .bind(enum_str(&p.category.unwrap_or(cur.category)))
-        .bind(age_range.map(|a| enum_str(&a)))
-        .bind(enum_str(&p.tone.unwrap_or(cur.tone)))
-        .bind(emoji)
-        .bind(to_json(p.keywords.as_ref().unwrap_or(&cur.keywords)))
-        .bind(i64::from(p.is_favorite.unwrap_or(cur.is_favorite)))
-        .bind(version)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let ev = event_by(&mut *tx, &u, &i)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        tx.commit().await?;
-        Ok(ev)
+        self.watch(async {
+            let (u, i) = (ids(user), ids(id));
+            let mut tx = self.begin_write().await?;
+            let version = take_seq(&mut tx, &u, 1).await?;
+            let cur = event_by(&mut *tx, &u, &i)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            check_version(Some(cur.version), if_match, || {
+                Entity::CustomEvent(cur.clone())
+            })?;
+            let age_range = match p.age_range {
+                Some(a) => a,
+                None => cur.age_range,
+            };
+            let emoji = match &p.pictogram_emoji {
+                Some(e) => e.clone(),
+                None => cur.pictogram_emoji.clone(),
+            };
+            sqlx::query(
+                "UPDATE custom_events SET title = $3, description = $4, prompt_seed = $5, category = $6, \
+                 age_range = $7, tone = $8, pictogram_emoji = $9, keywords = $10, is_favorite = $11, \
+                 version = $12, updated_at = $13 WHERE id = $1 AND user_id = $2",
+            )
+            .bind(&i)
+            .bind(&u)
+            .bind(p.title.as_ref().unwrap_or(&cur.title))
+            .bind(p.description.as_ref().unwrap_or(&cur.description))
+            .bind(p.prompt_seed.as_ref().unwrap_or(&cur.prompt_seed))
+            .bind(enum_str(&p.category.unwrap_or(cur.category)))
+            .bind(age_range.map(|a| enum_str(&a)))
+            .bind(enum_str(&p.tone.unwrap_or(cur.tone)))
+            .bind(emoji)
+            .bind(to_json(p.keywords.as_ref().unwrap_or(&cur.keywords)))
+            .bind(i64::from(p.is_favorite.unwrap_or(cur.is_favorite)))
+            .bind(version)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let ev = event_by(&mut *tx, &u, &i)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            self.commit(tx).await?;
+            Ok(ev)
+        })
+        .await
     }
 
     async fn delete_event(
@@ -1386,26 +1528,29 @@ impl Store for SqlStore {
         if_match: Option<i64>,
         now: i64,
     ) -> StoreResult<Deleted> {
-        let (u, i) = (ids(user), ids(id));
-        let mut tx = self.begin_write().await?;
-        let version = take_seq(&mut tx, &u, 1).await?;
-        let cur = event_by(&mut *tx, &u, &i)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        check_version(Some(cur.version), if_match, || {
-            Entity::CustomEvent(cur.clone())
-        })?;
-        tombstone(&mut tx, &u, EntityKind::CustomEvent, &i, version, now).await?;
-        sqlx::query("DELETE FROM custom_events WHERE id = $1 AND user_id = $2")
-            .bind(&i)
-            .bind(&u)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(Deleted {
-            media_keys: Vec::new(),
-            version,
+        self.watch(async {
+            let (u, i) = (ids(user), ids(id));
+            let mut tx = self.begin_write().await?;
+            let version = take_seq(&mut tx, &u, 1).await?;
+            let cur = event_by(&mut *tx, &u, &i)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            check_version(Some(cur.version), if_match, || {
+                Entity::CustomEvent(cur.clone())
+            })?;
+            tombstone(&mut tx, &u, EntityKind::CustomEvent, &i, version, now).await?;
+            sqlx::query("DELETE FROM custom_events WHERE id = $1 AND user_id = $2")
+                .bind(&i)
+                .bind(&u)
+                .execute(&mut *tx)
+                .await?;
+            self.commit(tx).await?;
+            Ok(Deleted {
+                media_keys: Vec::new(),
+                version,
+            })
         })
+        .await
     }
 
     // ---------- usage ----------
@@ -1421,12 +1566,16 @@ impl Store for SqlStore {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(operation, used, oldest)| UsageWindow {
-                operation,
-                used,
-                oldest,
+            .map(|(operation, used, oldest)| {
+                Ok(UsageWindow {
+                    operation: Operation::from_name(&operation).ok_or_else(|| {
+                        StoreError::Corrupt(format!("unknown operation {operation:?}"))
+                    })?,
+                    used,
+                    oldest,
+                })
             })
-            .collect())
+            .collect::<StoreResult<_>>()?)
     }
 
     async fn usage_totals(&self, user: Uuid) -> StoreResult<UsageTotals> {
@@ -1505,17 +1654,14 @@ impl Store for SqlStore {
                 entity: Some(Entity::Hero(h)),
             });
         }
-        // The text's length first (only numbers leave the database), then the stories that
-        // fit the budget: the page ends at the last of them.
-        let sizes: Vec<(i64, i64)> = sqlx::query_as(&page(
-            "stories",
-            "version, CAST(LENGTH(title) + LENGTH(content) AS BIGINT)",
-        ))
-        .bind(&u)
-        .bind(since)
-        .bind(take)
-        .fetch_all(&mut *tx)
-        .await?;
+        // The text's size first (kept in `text_bytes`: no text is read), then the stories
+        // that fit the budget: the page ends at the last of them.
+        let sizes: Vec<(i64, i64)> = sqlx::query_as(&page("stories", "version, text_bytes"))
+            .bind(&u)
+            .bind(since)
+            .bind(take)
+            .fetch_all(&mut *tx)
+            .await?;
         let mut text = 0i64;
         let fit = sizes
             .iter()
@@ -1596,7 +1742,7 @@ impl Store for SqlStore {
                 entity: None,
             });
         }
-        tx.commit().await?;
+        tx.commit().await.map_err(crate::error::commit_failed)?;
         out.sort_by_key(|c| c.version);
         let mut has_more = out.len() as i64 > limit;
         if let Some(cut) = story_cut {
@@ -1614,22 +1760,25 @@ impl Store for SqlStore {
     }
 
     async fn purge_tombstones(&self, before: i64) -> StoreResult<u64> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "UPDATE users SET tombstone_horizon = (SELECT MAX(t.version) FROM tombstones t \
-             WHERE t.user_id = users.id AND t.deleted_at < $1) \
-             WHERE EXISTS (SELECT 1 FROM tombstones t WHERE t.user_id = users.id AND t.deleted_at < $1 \
-             AND t.version > users.tombstone_horizon)",
-        )
-        .bind(before)
-        .execute(&mut *tx)
-        .await?;
-        let done = sqlx::query("DELETE FROM tombstones WHERE deleted_at < $1")
+        self.watch(async {
+            let mut tx = self.begin_write().await?;
+            sqlx::query(
+                "UPDATE users SET tombstone_horizon = (SELECT MAX(t.version) FROM tombstones t \
+                 WHERE t.user_id = users.id AND t.deleted_at < $1) \
+                 WHERE EXISTS (SELECT 1 FROM tombstones t WHERE t.user_id = users.id AND t.deleted_at < $1 \
+                 AND t.version > users.tombstone_horizon)",
+            )
             .bind(before)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
-        Ok(done.rows_affected())
+            let done = sqlx::query("DELETE FROM tombstones WHERE deleted_at < $1")
+                .bind(before)
+                .execute(&mut *tx)
+                .await?;
+            self.commit(tx).await?;
+            Ok(done.rows_affected())
+        })
+        .await
     }
 
     async fn find_mutation(&self, user: Uuid, mutation_id: Uuid) -> StoreResult<Option<String>> {
@@ -1649,17 +1798,20 @@ impl Store for SqlStore {
         result: &str,
         now: i64,
     ) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "INSERT INTO sync_mutations (user_id, mutation_id, result, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (user_id, mutation_id) DO NOTHING",
-        )
-        .bind(ids(user))
-        .bind(ids(mutation_id))
-        .bind(result)
-        .bind(now)
-        .execute(&self.writer)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        self.watch(async {
+            let done = sqlx::query(
+                "INSERT INTO sync_mutations (user_id, mutation_id, result, created_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (user_id, mutation_id) DO NOTHING",
+            )
+            .bind(ids(user))
+            .bind(ids(mutation_id))
+            .bind(result)
+            .bind(now)
+            .execute(&self.writer)
+            .await?;
+            Ok(done.rows_affected() == 1)
+        })
+        .await
     }
 
     async fn play_story_once(
@@ -1670,48 +1822,51 @@ impl Store for SqlStore {
         now: i64,
         mutation_id: Uuid,
     ) -> StoreResult<PlayOnce> {
-        let (u, i, m) = (ids(user), ids(id), ids(mutation_id));
-        let mut tx = self.begin_write().await?;
-        let version = take_seq(&mut tx, &u, 1).await?;
-        let seen: Option<String> = sqlx::query_scalar(
-            "SELECT result FROM sync_mutations WHERE user_id = $1 AND mutation_id = $2",
-        )
-        .bind(&u)
-        .bind(&m)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(result) = seen {
-            return Ok(PlayOnce::Duplicate(result));
-        }
-        let done = sqlx::query(
-            "UPDATE stories SET play_count = play_count + $3, last_played_at = $4, version = $5, updated_at = $4 \
-             WHERE id = $1 AND user_id = $2",
-        )
-        .bind(&i)
-        .bind(&u)
-        .bind(count)
-        .bind(now)
-        .bind(version)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        let result =
-            serde_json::json!({"mutationId": mutation_id, "status": "applied", "version": version});
-        sqlx::query("INSERT INTO sync_mutations (user_id, mutation_id, result, created_at) VALUES ($1, $2, $3, $4)")
+        self.watch(async {
+            let (u, i, m) = (ids(user), ids(id), ids(mutation_id));
+            let mut tx = self.begin_write().await?;
+            let version = take_seq(&mut tx, &u, 1).await?;
+            let seen: Option<String> = sqlx::query_scalar(
+                "SELECT result FROM sync_mutations WHERE user_id = $1 AND mutation_id = $2",
+            )
             .bind(&u)
             .bind(&m)
-            .bind(result.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(result) = seen {
+                return Ok(PlayOnce::Duplicate(result));
+            }
+            let done = sqlx::query(
+                "UPDATE stories SET play_count = play_count + $3, last_played_at = $4, version = $5, updated_at = $4 \
+                 WHERE id = $1 AND user_id = $2",
+            )
+            .bind(&i)
+            .bind(&u)
+            .bind(count)
             .bind(now)
+            .bind(version)
             .execute(&mut *tx)
             .await?;
-        let mut story = story_by(&mut *tx, &u, &i)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        story.illustrations = Some(illustrations_of(&mut *tx, &u, &i).await?);
-        tx.commit().await?;
-        Ok(PlayOnce::Applied(story))
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            let result =
+                serde_json::json!({"mutationId": mutation_id, "status": "applied", "version": version});
+            sqlx::query("INSERT INTO sync_mutations (user_id, mutation_id, result, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(&u)
+                .bind(&m)
+                .bind(result.to_string())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            let mut story = story_by(&mut *tx, &u, &i)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            story.illustrations = Some(illustrations_of(&mut *tx, &u, &i).await?);
+            self.commit(tx).await?;
+            Ok(PlayOnce::Applied(story))
+        })
+        .await
     }
 
     async fn notify(&self, channel: &str, payload: &str) -> StoreResult<()> {
@@ -1725,117 +1880,178 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn purge_mutations(&self, before: i64) -> StoreResult<u64> {
-        let done = sqlx::query("DELETE FROM sync_mutations WHERE created_at < $1")
+    async fn signin_failures(
+        &self,
+        email: &str,
+        address: &str,
+        since: i64,
+    ) -> StoreResult<(i64, Option<i64>)> {
+        Ok(sqlx::query_as(
+            "SELECT COUNT(*), MIN(at) FROM signin_failures WHERE email = $1 AND address = $2 AND at > $3",
+        )
+        .bind(email)
+        .bind(address)
+        .bind(since)
+        .fetch_one(&self.writer)
+        .await?)
+    }
+
+    async fn record_signin_failure(&self, email: &str, address: &str, now: i64) -> StoreResult<()> {
+        sqlx::query("INSERT INTO signin_failures (email, address, at) VALUES ($1, $2, $3)")
+            .bind(email)
+            .bind(address)
+            .bind(now)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn clear_signin_failures(&self, email: &str, address: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM signin_failures WHERE email = $1 AND address = $2")
+            .bind(email)
+            .bind(address)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn purge_signin_failures(&self, before: i64) -> StoreResult<u64> {
+        let done = sqlx::query("DELETE FROM signin_failures WHERE at < $1")
             .bind(before)
             .execute(&self.writer)
             .await?;
         Ok(done.rows_affected())
     }
 
+    async fn purge_mutations(&self, before: i64) -> StoreResult<u64> {
+        self.watch(async {
+            let done = sqlx::query("DELETE FROM sync_mutations WHERE created_at < $1")
+                .bind(before)
+                .execute(&self.writer)
+                .await?;
+            Ok(done.rows_affected())
+        })
+        .await
+    }
+
     async fn reserve_usage(
         &self,
         user: Uuid,
-        operation: &str,
+        operation: Operation,
         limit: i64,
         window_start: i64,
         now: i64,
     ) -> StoreResult<Quota> {
-        let u = ids(user);
-        let mut tx = self.begin_write().await?;
-        take_seq(&mut tx, &u, 0).await?;
-        let (used, oldest): (i64, Option<i64>) = sqlx::query_as(
-            "SELECT COUNT(*), MIN(created_at) FROM usage_records \
-             WHERE user_id = $1 AND operation = $2 AND created_at > $3 AND success = 1",
-        )
-        .bind(&u)
-        .bind(operation)
-        .bind(window_start)
-        .fetch_one(&mut *tx)
-        .await?;
-        let window = now - window_start;
-        if used >= limit {
-            return Ok(Quota::Exceeded {
+        self.watch(async {
+            let u = ids(user);
+            let mut tx = self.begin_write().await?;
+            take_seq(&mut tx, &u, 0).await?;
+            let (used, oldest): (i64, Option<i64>) = sqlx::query_as(
+                "SELECT COUNT(*), MIN(created_at) FROM usage_records \
+                 WHERE user_id = $1 AND operation = $2 AND created_at > $3 AND success = 1",
+            )
+            .bind(&u)
+            .bind(operation.name())
+            .bind(window_start)
+            .fetch_one(&mut *tx)
+            .await?;
+            let window = now - window_start;
+            if used >= limit {
+                return Ok(Quota::Exceeded {
+                    reset_at: oldest.unwrap_or(now) + window,
+                });
+            }
+            let record_id = storyloom_domain::new_id();
+            sqlx::query(
+                "INSERT INTO usage_records (id, user_id, operation, provider, model, success, created_at) \
+                 VALUES ($1, $2, $3, '', '', 1, $4)",
+            )
+            .bind(ids(record_id))
+            .bind(&u)
+            .bind(operation.name())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            self.commit(tx).await?;
+            Ok(Quota::Granted {
+                record_id,
+                remaining: limit - used - 1,
                 reset_at: oldest.unwrap_or(now) + window,
-            });
-        }
-        let record_id = storyloom_domain::new_id();
-        sqlx::query(
-            "INSERT INTO usage_records (id, user_id, operation, provider, model, success, created_at) \
-             VALUES ($1, $2, $3, '', '', 1, $4)",
-        )
-        .bind(ids(record_id))
-        .bind(&u)
-        .bind(operation)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(Quota::Granted {
-            record_id,
-            remaining: limit - used - 1,
-            reset_at: oldest.unwrap_or(now) + window,
+            })
         })
+        .await
     }
 
     async fn cancel_usage(&self, user: Uuid, record_id: Uuid) -> StoreResult<()> {
-        sqlx::query("DELETE FROM usage_records WHERE id = $1 AND user_id = $2")
-            .bind(ids(record_id))
-            .bind(ids(user))
-            .execute(&self.writer)
-            .await?;
-        Ok(())
+        self.watch(async {
+            sqlx::query("DELETE FROM usage_records WHERE id = $1 AND user_id = $2")
+                .bind(ids(record_id))
+                .bind(ids(user))
+                .execute(&self.writer)
+                .await?;
+            Ok(())
+        })
+        .await
     }
 
     async fn finish_usage(&self, user: Uuid, record_id: Uuid, r: &UsageRecord) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE usage_records SET provider = $3, model = $4, tokens = $5, characters = $6, images = $7, \
-             cost_usd = $8, duration_ms = $9, success = $10, error = $11 WHERE id = $1 AND user_id = $2",
-        )
-        .bind(ids(record_id))
-        .bind(ids(user))
-        .bind(&r.provider)
-        .bind(&r.model)
-        .bind(r.tokens)
-        .bind(r.characters)
-        .bind(r.images)
-        .bind(r.cost_usd)
-        .bind(r.duration_ms)
-        .bind(i64::from(r.success))
-        .bind(&r.error)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        self.watch(async {
+            sqlx::query(
+                "UPDATE usage_records SET provider = $3, model = $4, tokens = $5, characters = $6, images = $7, \
+                 cost_usd = $8, duration_ms = $9, success = $10, error = $11 WHERE id = $1 AND user_id = $2",
+            )
+            .bind(ids(record_id))
+            .bind(ids(user))
+            .bind(&r.provider)
+            .bind(&r.model)
+            .bind(r.tokens)
+            .bind(r.characters)
+            .bind(r.images)
+            .bind(r.cost_usd)
+            .bind(r.duration_ms)
+            .bind(i64::from(r.success))
+            .bind(&r.error)
+            .execute(&self.writer)
+            .await?;
+            Ok(())
+        })
+        .await
     }
 
     async fn add_usage(&self, user: Uuid, r: &UsageRecord, now: i64) -> StoreResult<()> {
-        let id = storyloom_domain::new_id();
-        sqlx::query(
-            "INSERT INTO usage_records (id, user_id, operation, provider, model, tokens, characters, images, \
-             cost_usd, duration_ms, success, error, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(ids(id))
-        .bind(ids(user))
-        .bind(&r.operation)
-        .bind(&r.provider)
-        .bind(&r.model)
-        .bind(r.tokens)
-        .bind(r.characters)
-        .bind(r.images)
-        .bind(r.cost_usd)
-        .bind(r.duration_ms)
-        .bind(i64::from(r.success))
-        .bind(&r.error)
-        .bind(now)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        self.watch(async {
+            let id = storyloom_domain::new_id();
+            sqlx::query(
+                "INSERT INTO usage_records (id, user_id, operation, provider, model, tokens, characters, images, \
+                 cost_usd, duration_ms, success, error, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            )
+            .bind(ids(id))
+            .bind(ids(user))
+            .bind(r.operation.name())
+            .bind(&r.provider)
+            .bind(&r.model)
+            .bind(r.tokens)
+            .bind(r.characters)
+            .bind(r.images)
+            .bind(r.cost_usd)
+            .bind(r.duration_ms)
+            .bind(i64::from(r.success))
+            .bind(&r.error)
+            .bind(now)
+            .execute(&self.writer)
+            .await?;
+            Ok(())
+        })
+        .await
     }
 
     async fn enqueue_job(&self, j: NewJob) -> StoreResult<()> {
-        let mut c = self.writer.acquire().await?;
-        insert_job(&mut c, &j).await
+        self.watch(async {
+            let mut c = self.writer.acquire().await?;
+            insert_job(&mut c, &j).await
+        })
+        .await
     }
 
     async fn claim_job(
@@ -1844,51 +2060,59 @@ impl Store for SqlStore {
         now: i64,
         lease_ms: i64,
     ) -> StoreResult<Option<JobRecord>> {
-        // One statement either way. PostgreSQL: SKIP LOCKED lets concurrent workers pass over
-        // each other's candidate rows. SQLite: the single writer serialises claims.
-        let lock = match self.backend {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
-        let sql = format!(
-            "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = $2, worker = $3, updated_at = $1 \
-             WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= $1) \
-                 OR (status = 'running' AND lease_until < $1) ORDER BY run_at LIMIT 1{lock}) \
-             RETURNING id, user_id, kind, entity_id, payload, attempts, max_attempts"
-        );
-        let row: Option<(String, String, String, String, String, i64, i64)> = sqlx::query_as(&sql)
-            .bind(now)
-            .bind(now + lease_ms)
-            .bind(worker)
-            .fetch_optional(&self.writer)
-            .await?;
-        row.map(
-            |(id, user, kind, entity, payload, attempts, max_attempts)| {
-                Ok(JobRecord {
-                    id: parse_id(&id)?,
-                    user_id: parse_id(&user)?,
-                    kind,
-                    entity_id: parse_id(&entity)?,
-                    payload,
-                    attempts,
-                    max_attempts,
-                })
-            },
-        )
-        .transpose()
+        self.watch(async {
+            // One statement either way. PostgreSQL: SKIP LOCKED lets concurrent workers pass over
+            // each other's candidate rows. SQLite: the single writer serialises claims.
+            let lock = match self.backend {
+                Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+                Backend::Sqlite => "",
+            };
+            let sql = format!(
+                "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = $2, worker = $3, updated_at = $1 \
+                 WHERE id = (SELECT id FROM jobs WHERE (status = 'queued' AND run_at <= $1) \
+                     OR (status = 'running' AND lease_until < $1) ORDER BY run_at LIMIT 1{lock}) \
+                 RETURNING id, user_id, kind, entity_id, payload, attempts, max_attempts"
+            );
+            let row: Option<(String, String, String, String, String, i64, i64)> = sqlx::query_as(&sql)
+                .bind(now)
+                .bind(now + lease_ms)
+                .bind(worker)
+                .fetch_optional(&self.writer)
+                .await?;
+            row.map(
+                |(id, user, kind, entity, payload, attempts, max_attempts)| {
+                    Ok(JobRecord {
+                        id: parse_id(&id)?,
+                        user_id: parse_id(&user)?,
+                        kind: JobKind::from_name(&kind).ok_or_else(|| {
+                            StoreError::Corrupt(format!("unknown job kind {kind:?}"))
+                        })?,
+                        entity_id: parse_id(&entity)?,
+                        payload,
+                        attempts,
+                        max_attempts,
+                    })
+                },
+            )
+            .transpose()
+        })
+        .await
     }
 
     async fn complete_job(&self, id: Uuid, worker: &str, now: i64) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE jobs SET status = 'done', lease_until = NULL, updated_at = $3 \
-             WHERE id = $1 AND worker = $2 AND status = 'running'",
-        )
-        .bind(ids(id))
-        .bind(worker)
-        .bind(now)
-        .execute(&self.writer)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        self.watch(async {
+            let done = sqlx::query(
+                "UPDATE jobs SET status = 'done', lease_until = NULL, updated_at = $3 \
+                 WHERE id = $1 AND worker = $2 AND status = 'running'",
+            )
+            .bind(ids(id))
+            .bind(worker)
+            .bind(now)
+            .execute(&self.writer)
+            .await?;
+            Ok(done.rows_affected() == 1)
+        })
+        .await
     }
 
     async fn fail_job(
@@ -1899,44 +2123,53 @@ impl Store for SqlStore {
         retry_at: Option<i64>,
         now: i64,
     ) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE jobs SET status = $4, run_at = $5, lease_until = NULL, last_error = $3, updated_at = $6 \
-             WHERE id = $1 AND worker = $2 AND status = 'running'",
-        )
-        .bind(ids(id))
-        .bind(worker)
-        .bind(error)
-        .bind(if retry_at.is_some() { "queued" } else { "failed" })
-        .bind(retry_at.unwrap_or(now))
-        .bind(now)
-        .execute(&self.writer)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        self.watch(async {
+            let done = sqlx::query(
+                "UPDATE jobs SET status = $4, run_at = $5, lease_until = NULL, last_error = $3, updated_at = $6 \
+                 WHERE id = $1 AND worker = $2 AND status = 'running'",
+            )
+            .bind(ids(id))
+            .bind(worker)
+            .bind(error)
+            .bind(if retry_at.is_some() { "queued" } else { "failed" })
+            .bind(retry_at.unwrap_or(now))
+            .bind(now)
+            .execute(&self.writer)
+            .await?;
+            Ok(done.rows_affected() == 1)
+        })
+        .await
     }
 
     async fn release_job(&self, id: Uuid, worker: &str, now: i64) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE jobs SET status = 'queued', attempts = attempts - 1, lease_until = NULL, run_at = $3, \
-             updated_at = $3 WHERE id = $1 AND worker = $2 AND status = 'running'",
-        )
-        .bind(ids(id))
-        .bind(worker)
-        .bind(now)
-        .execute(&self.writer)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        self.watch(async {
+            let done = sqlx::query(
+                "UPDATE jobs SET status = 'queued', attempts = attempts - 1, lease_until = NULL, run_at = $3, \
+                 updated_at = $3 WHERE id = $1 AND worker = $2 AND status = 'running'",
+            )
+            .bind(ids(id))
+            .bind(worker)
+            .bind(now)
+            .execute(&self.writer)
+            .await?;
+            Ok(done.rows_affected() == 1)
+        })
+        .await
     }
 
     async fn extend_lease(&self, id: Uuid, worker: &str, until: i64) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE jobs SET lease_until = $3 WHERE id = $1 AND worker = $2 AND status = 'running'",
-        )
-        .bind(ids(id))
-        .bind(worker)
-        .bind(until)
-        .execute(&self.writer)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        self.watch(async {
+            let done = sqlx::query(
+                "UPDATE jobs SET lease_until = $3 WHERE id = $1 AND worker = $2 AND status = 'running'",
+            )
+            .bind(ids(id))
+            .bind(worker)
+            .bind(until)
+            .execute(&self.writer)
+            .await?;
+            Ok(done.rows_affected() == 1)
+        })
+        .await
     }
 
     async fn job_status(&self, id: Uuid) -> StoreResult<Option<JobStatus>> {
@@ -1945,34 +2178,41 @@ impl Store for SqlStore {
                 .bind(ids(id))
                 .fetch_optional(&self.writer)
                 .await?;
-        Ok(row.map(|(status, attempts, last_error)| JobStatus {
-            status,
-            attempts,
-            last_error,
-        }))
+        row.map(|(status, attempts, last_error)| {
+            Ok(JobStatus {
+                status: JobState::from_name(&status)
+                    .ok_or_else(|| StoreError::Corrupt(format!("unknown job status {status:?}")))?,
+                attempts,
+                last_error,
+            })
+        })
+        .transpose()
     }
 
     async fn request_audio(&self, user: Uuid, story: Uuid, job: NewJob) -> StoreResult<Story> {
-        let (u, i) = (ids(user), ids(story));
-        let mut tx = self.begin_write().await?;
-        let v = take_seq(&mut tx, &u, 1).await?;
-        let sets = "audio_status = 'pending', updated_at = $4";
-        bump_row(
-            &mut tx,
-            "stories",
-            &u,
-            &i,
-            v,
-            sets,
-            vec![Bind::Int(job.now)],
-        )
-        .await?;
-        insert_job(&mut tx, &job).await?;
-        let story = story_by(&mut *tx, &u, &i)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        tx.commit().await?;
-        Ok(story)
+        self.watch(async {
+            let (u, i) = (ids(user), ids(story));
+            let mut tx = self.begin_write().await?;
+            let v = take_seq(&mut tx, &u, 1).await?;
+            let sets = "audio_status = 'pending', updated_at = $4";
+            bump_row(
+                &mut tx,
+                "stories",
+                &u,
+                &i,
+                v,
+                sets,
+                vec![Bind::Int(job.now)],
+            )
+            .await?;
+            insert_job(&mut tx, &job).await?;
+            let story = story_by(&mut *tx, &u, &i)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            self.commit(tx).await?;
+            Ok(story)
+        })
+        .await
     }
 
     async fn request_illustrations(
@@ -1981,40 +2221,46 @@ impl Store for SqlStore {
         story: Uuid,
         job: NewJob,
     ) -> StoreResult<Story> {
-        let (u, i) = (ids(user), ids(story));
-        let mut tx = self.begin_write().await?;
-        let v = take_seq(&mut tx, &u, 1).await?;
-        let sets = "illustration_status = 'pending', updated_at = $4";
-        bump_row(
-            &mut tx,
-            "stories",
-            &u,
-            &i,
-            v,
-            sets,
-            vec![Bind::Int(job.now)],
-        )
-        .await?;
-        insert_job(&mut tx, &job).await?;
-        let story = story_by(&mut *tx, &u, &i)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        tx.commit().await?;
-        Ok(story)
+        self.watch(async {
+            let (u, i) = (ids(user), ids(story));
+            let mut tx = self.begin_write().await?;
+            let v = take_seq(&mut tx, &u, 1).await?;
+            let sets = "illustration_status = 'pending', updated_at = $4";
+            bump_row(
+                &mut tx,
+                "stories",
+                &u,
+                &i,
+                v,
+                sets,
+                vec![Bind::Int(job.now)],
+            )
+            .await?;
+            insert_job(&mut tx, &job).await?;
+            let story = story_by(&mut *tx, &u, &i)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            self.commit(tx).await?;
+            Ok(story)
+        })
+        .await
     }
 
     async fn request_avatar(&self, user: Uuid, hero: Uuid, job: NewJob) -> StoreResult<Hero> {
-        let (u, i) = (ids(user), ids(hero));
-        let mut tx = self.begin_write().await?;
-        let v = take_seq(&mut tx, &u, 1).await?;
-        let sets = "avatar_status = 'pending', updated_at = $4";
-        bump_row(&mut tx, "heroes", &u, &i, v, sets, vec![Bind::Int(job.now)]).await?;
-        insert_job(&mut tx, &job).await?;
-        let hero = hero_by(&mut *tx, &u, &i)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        tx.commit().await?;
-        Ok(hero)
+        self.watch(async {
+            let (u, i) = (ids(user), ids(hero));
+            let mut tx = self.begin_write().await?;
+            let v = take_seq(&mut tx, &u, 1).await?;
+            let sets = "avatar_status = 'pending', updated_at = $4";
+            bump_row(&mut tx, "heroes", &u, &i, v, sets, vec![Bind::Int(job.now)]).await?;
+            insert_job(&mut tx, &job).await?;
+            let hero = hero_by(&mut *tx, &u, &i)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            self.commit(tx).await?;
+            Ok(hero)
+        })
+        .await
     }
 
     async fn set_story_audio(
@@ -2026,22 +2272,25 @@ impl Store for SqlStore {
         duration: Option<f64>,
         now: i64,
     ) -> StoreResult<Story> {
-        let (u, i) = (ids(user), ids(story));
-        let mut tx = self.begin_write().await?;
-        let v = take_seq(&mut tx, &u, 1).await?;
-        let mut sets = String::from("audio_status = $4, updated_at = $5");
-        let mut binds = vec![Bind::Text(Some(enum_str(&status))), Bind::Int(now)];
-        if let Some(k) = key {
-            sets.push_str(", audio_key = $6, audio_duration = $7");
-            binds.push(Bind::Text(Some(k.to_owned())));
-            binds.push(Bind::Float(duration));
-        }
-        bump_row(&mut tx, "stories", &u, &i, v, &sets, binds).await?;
-        let story = story_by(&mut *tx, &u, &i)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        tx.commit().await?;
-        Ok(story)
+        self.watch(async {
+            let (u, i) = (ids(user), ids(story));
+            let mut tx = self.begin_write().await?;
+            let v = take_seq(&mut tx, &u, 1).await?;
+            let mut sets = String::from("audio_status = $4, updated_at = $5");
+            let mut binds = vec![Bind::Text(Some(enum_str(&status))), Bind::Int(now)];
+            if let Some(k) = key {
+                sets.push_str(", audio_key = $6, audio_duration = $7");
+                binds.push(Bind::Text(Some(k.to_owned())));
+                binds.push(Bind::Float(duration));
+            }
+            bump_row(&mut tx, "stories", &u, &i, v, &sets, binds).await?;
+            let story = story_by(&mut *tx, &u, &i)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            self.commit(tx).await?;
+            Ok(story)
+        })
+        .await
     }
 
     async fn set_illustration_status(
@@ -2051,25 +2300,28 @@ impl Store for SqlStore {
         status: IllustrationStatus,
         now: i64,
     ) -> StoreResult<Story> {
-        let (u, i) = (ids(user), ids(story));
-        let mut tx = self.begin_write().await?;
-        let v = take_seq(&mut tx, &u, 1).await?;
-        let binds = vec![Bind::Text(Some(enum_str(&status))), Bind::Int(now)];
-        bump_row(
-            &mut tx,
-            "stories",
-            &u,
-            &i,
-            v,
-            "illustration_status = $4, updated_at = $5",
-            binds,
-        )
-        .await?;
-        let story = story_by(&mut *tx, &u, &i)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        tx.commit().await?;
-        Ok(story)
+        self.watch(async {
+            let (u, i) = (ids(user), ids(story));
+            let mut tx = self.begin_write().await?;
+            let v = take_seq(&mut tx, &u, 1).await?;
+            let binds = vec![Bind::Text(Some(enum_str(&status))), Bind::Int(now)];
+            bump_row(
+                &mut tx,
+                "stories",
+                &u,
+                &i,
+                v,
+                "illustration_status = $4, updated_at = $5",
+                binds,
+            )
+            .await?;
+            let story = story_by(&mut *tx, &u, &i)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            self.commit(tx).await?;
+            Ok(story)
+        })
+        .await
     }
 
     async fn replace_illustrations(
@@ -2079,63 +2331,66 @@ impl Store for SqlStore {
         scenes: &[(String, f64)],
         now: i64,
     ) -> StoreResult<(Vec<Illustration>, Vec<String>)> {
-        let (u, i) = (ids(user), ids(story));
-        let mut tx = self.begin_write().await?;
-        take_seq(&mut tx, &u, 0).await?;
-        if story_by(&mut *tx, &u, &i).await?.is_none() {
-            return Err(StoreError::NotFound);
-        }
-        let old = story_children(&mut tx, &i).await?;
-        let n = old.len() as i64 + scenes.len() as i64 + 1;
-        let mut next = take_seq(&mut tx, &u, n).await?;
-        let mut keys = Vec::new();
-        for (ill, key) in old {
-            tombstone(&mut tx, &u, EntityKind::Illustration, &ill, next, now).await?;
-            next += 1;
-            keys.extend(key);
-            sqlx::query("DELETE FROM illustrations WHERE id = $1")
-                .bind(&ill)
+        self.watch(async {
+            let (u, i) = (ids(user), ids(story));
+            let mut tx = self.begin_write().await?;
+            take_seq(&mut tx, &u, 0).await?;
+            if story_by(&mut *tx, &u, &i).await?.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            let old = story_children(&mut tx, &i).await?;
+            let n = old.len() as i64 + scenes.len() as i64 + 1;
+            let mut next = take_seq(&mut tx, &u, n).await?;
+            let mut keys = Vec::new();
+            for (ill, key) in old {
+                tombstone(&mut tx, &u, EntityKind::Illustration, &ill, next, now).await?;
+                next += 1;
+                keys.extend(key);
+                sqlx::query("DELETE FROM illustrations WHERE id = $1")
+                    .bind(&ill)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let mut made = Vec::new();
+            for (order, (desc, ts)) in scenes.iter().enumerate() {
+                let id = ids(storyloom_domain::new_id());
+                sqlx::query(
+                    "INSERT INTO illustrations (id, user_id, story_id, display_order, scene_description, \
+                     audio_timestamp, status, version, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $8)",
+                )
+                .bind(&id)
+                .bind(&u)
+                .bind(&i)
+                .bind(order as i64)
+                .bind(desc)
+                .bind(*ts)
+                .bind(next)
+                .bind(now)
                 .execute(&mut *tx)
                 .await?;
-        }
-        let mut made = Vec::new();
-        for (order, (desc, ts)) in scenes.iter().enumerate() {
-            let id = ids(storyloom_domain::new_id());
-            sqlx::query(
-                "INSERT INTO illustrations (id, user_id, story_id, display_order, scene_description, \
-                 audio_timestamp, status, version, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $8)",
+                next += 1;
+                made.push(
+                    illustration_by(&mut *tx, &u, &id)
+                        .await?
+                        .ok_or(StoreError::NotFound)?,
+                );
+            }
+            // The story's illustrationCount changed: bump it too.
+            bump_row(
+                &mut tx,
+                "stories",
+                &u,
+                &i,
+                next,
+                "updated_at = $4",
+                vec![Bind::Int(now)],
             )
-            .bind(&id)
-            .bind(&u)
-            .bind(&i)
-            .bind(order as i64)
-            .bind(desc)
-            .bind(*ts)
-            .bind(next)
-            .bind(now)
-            .execute(&mut *tx)
             .await?;
-            next += 1;
-            made.push(
-                illustration_by(&mut *tx, &u, &id)
-                    .await?
-                    .ok_or(StoreError::NotFound)?,
-            );
-        }
-        // The story's illustrationCount changed: bump it too.
-        bump_row(
-            &mut tx,
-            "stories",
-            &u,
-            &i,
-            next,
-            "updated_at = $4",
-            vec![Bind::Int(now)],
-        )
-        .await?;
-        tx.commit().await?;
-        Ok((made, keys))
+            self.commit(tx).await?;
+            Ok((made, keys))
+        })
+        .await
     }
 
     async fn set_illustration(
@@ -2147,22 +2402,26 @@ impl Store for SqlStore {
         error: Option<&str>,
         now: i64,
     ) -> StoreResult<Illustration> {
-        let (u, i) = (ids(user), ids(illustration));
-        let mut tx = self.begin_write().await?;
-        let v = take_seq(&mut tx, &u, 1).await?;
-        let binds = vec![
-            Bind::Text(Some(enum_str(&status))),
-            Bind::Int(now),
-            Bind::Text(key.map(str::to_owned)),
-            Bind::Text(error.map(str::to_owned)),
-        ];
-        let sets = "status = $4, updated_at = $5, image_key = COALESCE($6, image_key), error = $7";
-        bump_row(&mut tx, "illustrations", &u, &i, v, sets, binds).await?;
-        let ill = illustration_by(&mut *tx, &u, &i)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        tx.commit().await?;
-        Ok(ill)
+        self.watch(async {
+            let (u, i) = (ids(user), ids(illustration));
+            let mut tx = self.begin_write().await?;
+            let v = take_seq(&mut tx, &u, 1).await?;
+            let binds = vec![
+                Bind::Text(Some(enum_str(&status))),
+                Bind::Int(now),
+                Bind::Text(key.map(str::to_owned)),
+                Bind::Text(error.map(str::to_owned)),
+            ];
+            let sets =
+                "status = $4, updated_at = $5, image_key = COALESCE($6, image_key), error = $7";
+            bump_row(&mut tx, "illustrations", &u, &i, v, sets, binds).await?;
+            let ill = illustration_by(&mut *tx, &u, &i)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            self.commit(tx).await?;
+            Ok(ill)
+        })
+        .await
     }
 
     async fn set_hero_avatar(
@@ -2174,23 +2433,26 @@ impl Store for SqlStore {
         generation_id: Option<&str>,
         now: i64,
     ) -> StoreResult<Hero> {
-        let (u, i) = (ids(user), ids(hero));
-        let mut tx = self.begin_write().await?;
-        let v = take_seq(&mut tx, &u, 1).await?;
-        let binds = vec![
-            Bind::Text(Some(enum_str(&status))),
-            Bind::Int(now),
-            Bind::Text(key.map(str::to_owned)),
-            Bind::Text(generation_id.map(str::to_owned)),
-        ];
-        let sets = "avatar_status = $4, updated_at = $5, avatar_key = COALESCE($6, avatar_key), \
-                    avatar_generation_id = COALESCE($7, avatar_generation_id)";
-        bump_row(&mut tx, "heroes", &u, &i, v, sets, binds).await?;
-        let hero = hero_by(&mut *tx, &u, &i)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        tx.commit().await?;
-        Ok(hero)
+        self.watch(async {
+            let (u, i) = (ids(user), ids(hero));
+            let mut tx = self.begin_write().await?;
+            let v = take_seq(&mut tx, &u, 1).await?;
+            let binds = vec![
+                Bind::Text(Some(enum_str(&status))),
+                Bind::Int(now),
+                Bind::Text(key.map(str::to_owned)),
+                Bind::Text(generation_id.map(str::to_owned)),
+            ];
+            let sets = "avatar_status = $4, updated_at = $5, avatar_key = COALESCE($6, avatar_key), \
+                        avatar_generation_id = COALESCE($7, avatar_generation_id)";
+            bump_row(&mut tx, "heroes", &u, &i, v, sets, binds).await?;
+            let hero = hero_by(&mut *tx, &u, &i)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            self.commit(tx).await?;
+            Ok(hero)
+        })
+        .await
     }
 
     async fn set_event_enhancement(
@@ -2201,21 +2463,24 @@ impl Store for SqlStore {
         prompt_seed: &str,
         now: i64,
     ) -> StoreResult<CustomEvent> {
-        let (u, i) = (ids(user), ids(event));
-        let mut tx = self.begin_write().await?;
-        let v = take_seq(&mut tx, &u, 1).await?;
-        let binds = vec![
-            Bind::Text(Some(to_json(&keywords))),
-            Bind::Text(Some(prompt_seed.to_owned())),
-            Bind::Int(now),
-        ];
-        let sets = "keywords = $4, prompt_seed = $5, ai_enhanced = 1, updated_at = $6";
-        bump_row(&mut tx, "custom_events", &u, &i, v, sets, binds).await?;
-        let ev = event_by(&mut *tx, &u, &i)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        tx.commit().await?;
-        Ok(ev)
+        self.watch(async {
+            let (u, i) = (ids(user), ids(event));
+            let mut tx = self.begin_write().await?;
+            let v = take_seq(&mut tx, &u, 1).await?;
+            let binds = vec![
+                Bind::Text(Some(to_json(&keywords))),
+                Bind::Text(Some(prompt_seed.to_owned())),
+                Bind::Int(now),
+            ];
+            let sets = "keywords = $4, prompt_seed = $5, ai_enhanced = 1, updated_at = $6";
+            bump_row(&mut tx, "custom_events", &u, &i, v, sets, binds).await?;
+            let ev = event_by(&mut *tx, &u, &i)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            self.commit(tx).await?;
+            Ok(ev)
+        })
+        .await
     }
 }
 

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use storyloom_domain::{
     CustomEvent, EntityKind, EventType, GenerationStatus, Hero, Illustration, IllustrationStatus,
-    Language, Story, Voice,
+    JobKind, Language, Operation, Story, Voice,
 };
 use uuid::Uuid;
 
@@ -225,8 +225,8 @@ pub struct ChangePage {
 /// One operation's uses inside a rate window.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UsageWindow {
-    /// Operation name (`story_generation`, …).
-    pub operation: String,
+    /// Which operation.
+    pub operation: Operation,
     /// Uses counted in the window.
     pub used: i64,
     /// Epoch ms of the oldest counted use.
@@ -240,8 +240,8 @@ pub struct NewJob {
     pub id: Uuid,
     /// Owner.
     pub user_id: Uuid,
-    /// What to run (`audio`, `illustrations`, `avatar`, …).
-    pub kind: String,
+    /// What to run.
+    pub kind: JobKind,
     /// The entity the job works on.
     pub entity_id: Uuid,
     /// Job arguments (JSON).
@@ -260,7 +260,7 @@ pub struct JobRecord {
     /// Owner.
     pub user_id: Uuid,
     /// What to run.
-    pub kind: String,
+    pub kind: JobKind,
     /// The entity the job works on.
     pub entity_id: Uuid,
     /// Arguments (JSON).
@@ -271,11 +271,43 @@ pub struct JobRecord {
     pub max_attempts: i64,
 }
 
+/// Where a job is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobState {
+    /// Waiting to be claimed (new, or to be retried).
+    Queued,
+    /// Claimed by a worker under a lease.
+    Running,
+    /// Finished.
+    Done,
+    /// Gave up for good.
+    Failed,
+}
+
+impl JobState {
+    /// The database name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Done => "done",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// Parse a database name.
+    pub fn from_name(s: &str) -> Option<Self> {
+        [Self::Queued, Self::Running, Self::Done, Self::Failed]
+            .into_iter()
+            .find(|st| st.name() == s)
+    }
+}
+
 /// State of a job, as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobStatus {
-    /// `queued`, `running`, `done` or `failed`.
-    pub status: String,
+    /// Where it is.
+    pub status: JobState,
     /// Tries so far.
     pub attempts: i64,
     /// The last failure.
@@ -283,10 +315,10 @@ pub struct JobStatus {
 }
 
 /// One provider call, for usage accounting.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct UsageRecord {
-    /// Operation name.
-    pub operation: String,
+    /// Which operation.
+    pub operation: Operation,
     /// `builtin`, `openai`, …
     pub provider: String,
     /// Model name.

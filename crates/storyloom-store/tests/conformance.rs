@@ -4,11 +4,11 @@
 
 use storyloom_domain::{
     AvatarStatus, CustomEventCreate, EntityKind, GenerationStatus, HeroCreate, HeroTrait,
-    HeroUpdate, IllustrationStatus, Language, StoryUpdate, new_id,
+    HeroUpdate, IllustrationStatus, JobKind, Language, Operation, StoryUpdate, new_id,
 };
 use storyloom_store::{
-    Created, NewJob, NewStory, NewUser, Page, Quota, SessionRecord, Store, StoreError, StoryFilter,
-    UsageRecord,
+    Created, JobState, NewJob, NewStory, NewUser, Page, Quota, SessionRecord, Store, StoreError,
+    StoryFilter, UsageRecord,
 };
 use storyloom_testkit::{DbKind, TestDb, db_tests};
 use uuid::Uuid;
@@ -383,7 +383,7 @@ async fn usage_quota_is_atomic(kind: DbKind) {
     let u = user(&*s, "q@example.com").await;
     let now = 1_000_000;
     let g1 = s
-        .reserve_usage(u, "story_generation", 2, now - 3_600_000, now)
+        .reserve_usage(u, Operation::StoryGeneration, 2, now - 3_600_000, now)
         .await
         .unwrap();
     let Quota::Granted {
@@ -396,13 +396,13 @@ async fn usage_quota_is_atomic(kind: DbKind) {
     };
     assert_eq!(remaining, 1);
     assert!(matches!(
-        s.reserve_usage(u, "story_generation", 2, now - 3_600_000, now + 1)
+        s.reserve_usage(u, Operation::StoryGeneration, 2, now - 3_600_000, now + 1)
             .await
             .unwrap(),
         Quota::Granted { remaining: 0, .. }
     ));
     let full = s
-        .reserve_usage(u, "story_generation", 2, now - 3_600_000, now + 2)
+        .reserve_usage(u, Operation::StoryGeneration, 2, now - 3_600_000, now + 2)
         .await
         .unwrap();
     assert_eq!(
@@ -413,22 +413,27 @@ async fn usage_quota_is_atomic(kind: DbKind) {
     );
     // Other operations have their own window.
     assert!(matches!(
-        s.reserve_usage(u, "audio_generation", 2, 0, now)
+        s.reserve_usage(u, Operation::AudioGeneration, 2, 0, now)
             .await
             .unwrap(),
         Quota::Granted { .. }
     ));
     // A failed provider call stops counting.
     let failed = UsageRecord {
-        operation: "story_generation".into(),
+        operation: Operation::StoryGeneration,
         provider: "openai".into(),
+        model: String::new(),
+        tokens: 0,
+        characters: 0,
+        images: 0,
+        cost_usd: 0.0,
+        duration_ms: 0,
         success: false,
         error: Some("500".into()),
-        ..Default::default()
     };
     s.finish_usage(u, record_id, &failed).await.unwrap();
     assert!(matches!(
-        s.reserve_usage(u, "story_generation", 2, now - 3_600_000, now + 3)
+        s.reserve_usage(u, Operation::StoryGeneration, 2, now - 3_600_000, now + 3)
             .await
             .unwrap(),
         Quota::Granted { .. }
@@ -442,7 +447,7 @@ async fn usage_quota_is_atomic(kind: DbKind) {
     for i in 0..12 {
         let s = s.clone();
         tasks.push(tokio::spawn(async move {
-            s.reserve_usage(v, "avatar_generation", 3, 0, 10 + i)
+            s.reserve_usage(v, Operation::AvatarGeneration, 3, 0, 10 + i)
                 .await
                 .unwrap()
         }));
@@ -460,17 +465,17 @@ async fn jobs_claim_lease_retry(kind: DbKind) {
     let db = TestDb::new(kind).await;
     let s = db.store().await;
     let u = user(&s, "j@example.com").await;
-    let job = |kind: &str| NewJob {
+    let job = |kind: JobKind| NewJob {
         id: new_id(),
         user_id: u,
-        kind: kind.into(),
+        kind,
         entity_id: new_id(),
         payload: "{}".into(),
         max_attempts: 3,
         now: 100,
     };
-    let a = job("audio");
-    let b = job("avatar");
+    let a = job(JobKind::Audio);
+    let b = job(JobKind::Avatar);
     s.enqueue_job(a.clone()).await.unwrap();
     s.enqueue_job(b.clone()).await.unwrap();
     let c1 = s.claim_job("w1", 200, 1_000).await.unwrap().unwrap();
@@ -482,7 +487,10 @@ async fn jobs_claim_lease_retry(kind: DbKind) {
         "both are leased"
     );
     assert!(s.complete_job(c1.id, "w1", 300).await.unwrap());
-    assert_eq!(s.job_status(c1.id).await.unwrap().unwrap().status, "done");
+    assert_eq!(
+        s.job_status(c1.id).await.unwrap().unwrap().status,
+        JobState::Done
+    );
     // Retry later with backoff.
     assert!(
         s.fail_job(c2.id, "w1", "provider said 500", Some(5_000), 300)
@@ -512,8 +520,8 @@ async fn jobs_claim_lease_retry(kind: DbKind) {
     );
     let st = s.job_status(back.id).await.unwrap().unwrap();
     assert_eq!(
-        (st.status.as_str(), st.last_error.as_deref()),
-        ("failed", Some("gave up"))
+        (st.status, st.last_error.as_deref()),
+        (JobState::Failed, Some("gave up"))
     );
 }
 
@@ -525,7 +533,7 @@ async fn concurrent_workers_claim_each_job_once(kind: DbKind) {
         s.enqueue_job(NewJob {
             id: new_id(),
             user_id: u,
-            kind: "k".into(),
+            kind: JobKind::Audio,
             entity_id: new_id(),
             payload: "{}".into(),
             max_attempts: 1,
@@ -569,22 +577,22 @@ async fn generation_state_is_versioned(kind: DbKind) {
         .await
         .unwrap()
         .into_inner();
-    let job = |kind: &str, entity: Uuid| NewJob {
+    let job = |kind: JobKind, entity: Uuid| NewJob {
         id: new_id(),
         user_id: u,
-        kind: kind.into(),
+        kind,
         entity_id: entity,
         payload: "{}".into(),
         max_attempts: 3,
         now: 3,
     };
-    let a = job("audio", st.id);
+    let a = job(JobKind::Audio, st.id);
     let pending = s.request_audio(u, st.id, a.clone()).await.unwrap();
     assert_eq!(pending.audio_generation_status, GenerationStatus::Pending);
     assert!(pending.version > st.version);
     assert_eq!(
         s.job_status(a.id).await.unwrap().unwrap().status,
-        "queued",
+        JobState::Queued,
         "queued with the status change"
     );
     let done = s
@@ -658,7 +666,7 @@ async fn generation_state_is_versioned(kind: DbKind) {
         .count();
     assert_eq!(tombs, 3);
 
-    let hero_job = job("avatar", h.id);
+    let hero_job = job(JobKind::Avatar, h.id);
     let hp = s.request_avatar(u, h.id, hero_job).await.unwrap();
     assert_eq!(hp.avatar_status, AvatarStatus::Pending);
     let hd = s
@@ -684,7 +692,7 @@ async fn generation_state_is_versioned(kind: DbKind) {
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
-        s.request_audio(v, st.id, job("audio", st.id)).await,
+        s.request_audio(v, st.id, job(JobKind::Audio, st.id)).await,
         Err(StoreError::NotFound)
     ));
     // Deleting the hero hands back every media key.
@@ -950,9 +958,36 @@ async fn change_feed_pages_stop_at_a_text_budget(kind: DbKind) {
     assert_eq!(all.len(), 12);
 }
 
+async fn signin_failures_count_per_email_and_address(kind: DbKind) {
+    let db = TestDb::new(kind).await;
+    let s = db.store().await;
+    let (e, a, b) = ("mia@example.com", "203.0.113.7", "198.51.100.20");
+    for at in [100, 200, 300] {
+        s.record_signin_failure(e, a, at).await.unwrap();
+    }
+    s.record_signin_failure(e, b, 250).await.unwrap();
+    assert_eq!(s.signin_failures(e, a, 0).await.unwrap(), (3, Some(100)));
+    assert_eq!(s.signin_failures(e, a, 150).await.unwrap(), (2, Some(200)));
+    assert_eq!(s.signin_failures(e, b, 0).await.unwrap(), (1, Some(250)));
+    assert_eq!(
+        s.signin_failures("x@example.com", a, 0).await.unwrap(),
+        (0, None)
+    );
+    s.clear_signin_failures(e, a).await.unwrap();
+    assert_eq!(s.signin_failures(e, a, 0).await.unwrap().0, 0);
+    assert_eq!(
+        s.signin_failures(e, b, 0).await.unwrap().0,
+        1,
+        "other addresses keep theirs"
+    );
+    assert_eq!(s.purge_signin_failures(300).await.unwrap(), 1);
+    assert_eq!(s.signin_failures(e, b, 0).await.unwrap().0, 0);
+}
+
 db_tests!(
     change_feed_pages_stop_at_a_text_budget,
     expired_sessions_are_purged,
+    signin_failures_count_per_email_and_address,
     concurrent_writes_of_one_user,
     burst_of_hero_creates,
     generation_state_is_versioned,

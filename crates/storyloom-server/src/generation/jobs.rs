@@ -69,7 +69,7 @@ impl JobSpec {
         NewJob {
             id: storyloom_domain::new_id(),
             user_id: user,
-            kind: self.kind().name().to_owned(),
+            kind: self.kind(),
             entity_id: entity,
             payload: serde_json::to_string(self).unwrap_or_default(),
             max_attempts: MAX_ATTEMPTS,
@@ -160,7 +160,8 @@ async fn run_claimed(
     job: JobRecord,
     stop: &mut watch::Receiver<bool>,
 ) {
-    let span = tracing::info_span!("job", id = %job.id, kind = %job.kind, attempt = job.attempts);
+    let span =
+        tracing::info_span!("job", id = %job.id, kind = job.kind.name(), attempt = job.attempts);
     let _enter = span.enter();
     // A job whose earlier tries all died with their workers is not run again.
     if job.attempts > job.max_attempts {

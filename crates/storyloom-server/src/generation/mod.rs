@@ -64,7 +64,7 @@ pub async fn reserve(state: &AppState, user: Uuid, op: Operation) -> Result<Rese
     let now = time::now().timestamp_millis();
     match state
         .store
-        .reserve_usage(user, op.name(), limit, now - WINDOW_MS, now)
+        .reserve_usage(user, op, limit, now - WINDOW_MS, now)
         .await?
     {
         Quota::Granted {
@@ -108,7 +108,7 @@ pub async fn settle(
     let duration_ms = started.elapsed().as_millis() as i64;
     let record = match outcome {
         Ok(u) => UsageRecord {
-            operation: r.operation.name().to_owned(),
+            operation: r.operation,
             provider: u.provider.clone(),
             model: u.model.clone(),
             tokens: u.tokens,
@@ -120,13 +120,16 @@ pub async fn settle(
             error: None,
         },
         Err(e) => UsageRecord {
-            operation: r.operation.name().to_owned(),
+            operation: r.operation,
             provider: state.ai.kind.name().to_owned(),
             model: String::new(),
             duration_ms,
+            tokens: 0,
+            characters: 0,
+            images: 0,
+            cost_usd: 0.0,
             success: false,
             error: Some(e.to_string()),
-            ..Default::default()
         },
     };
     if let Err(e) = state.store.finish_usage(r.user, r.record_id, &record).await {

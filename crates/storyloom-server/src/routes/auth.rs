@@ -88,9 +88,10 @@ pub async fn sign_up(
     responses((status = 200, body = Envelope<AuthResponse>), (status = 401), (status = 429)))]
 pub async fn sign_in(
     State(state): State<AppState>,
+    addr: ClientAddr,
     ApiJson(body): ApiJson<SignIn>,
 ) -> ApiResult<Response> {
-    let (user, session) = account::sign_in(&state, body).await?;
+    let (user, session) = account::sign_in(&state, body, addr.0).await?;
     Ok(ok(
         &state,
         AuthResponse {

@@ -23,6 +23,9 @@ pub fn router() -> Router<AppState> {
 pub async fn health(State(state): State<AppState>) -> Response {
     let database = match state.store.ping().await {
         Ok(()) => "ok".to_owned(),
+        // Reads still work and writes wait for space: degraded, but kept in the load
+        // balancer (every node shares the database, so taking them out would stop reads too).
+        Err(storyloom_store::StoreError::StorageFull) => "degraded".to_owned(),
         Err(e) => {
             tracing::warn!(error = %e, "health: database down");
             "unavailable".to_owned()
@@ -44,9 +47,9 @@ pub async fn health(State(state): State<AppState>) -> Response {
     };
     // Generation being down degrades the service but must not take the API out of a load
     // balancer: reading and editing still work.
-    let healthy = database == "ok" && storage == "ok";
+    let healthy = database != "unavailable" && storage == "ok";
     let h = Health {
-        status: if healthy && ai == "ok" {
+        status: if healthy && database == "ok" && ai == "ok" {
             "ok"
         } else {
             "degraded"

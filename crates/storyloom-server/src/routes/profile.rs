@@ -67,8 +67,9 @@ pub async fn usage(State(state): State<AppState>, auth: AuthUser) -> ApiResult<R
     let operations = Operation::ALL
         .iter()
         .map(|op| {
-            let limit = op.default_limit();
-            let w = window.iter().find(|w| w.operation == op.name());
+            // What the limiter enforces, overrides included.
+            let limit = crate::generation::limit_of(&state, *op);
+            let w = window.iter().find(|w| w.operation == *op);
             let used = w.map_or(0, |w| w.used);
             OperationUsage {
                 operation: *op,
@@ -80,7 +81,13 @@ pub async fn usage(State(state): State<AppState>, auth: AuthUser) -> ApiResult<R
         })
         .collect();
     let totals = state.store.usage_totals(auth.id()).await?;
-    Ok(ok(&state, UsageResponse { operations, totals }).await)
+    let storage = service::quota::usage(&state, auth.user_id()).await?;
+    let answer = UsageResponse {
+        operations,
+        totals,
+        storage,
+    };
+    Ok(ok(&state, answer).await)
 }
 
 #[utoipa::path(delete, path = "/api/user/account", tag = "user",

@@ -72,8 +72,8 @@ pub async fn changes(
         })?,
     };
     let budget = page_budget(&state);
-    // Story text in characters is a lower bound of its bytes in JSON: the store reads a few
-    // changes more than fit at most, never fewer, and the exact cut is made below.
+    // Story text's bytes are a lower bound of its size in JSON: the store reads a few changes
+    // more than fit at most, never fewer, and the exact cut is made below.
     let page = state
         .store
         .changes_within(auth.id(), since, limit, budget as i64)

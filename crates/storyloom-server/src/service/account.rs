@@ -1,5 +1,7 @@
 //! Account writes: sign-up, sessions, profile, deletion.
 
+use std::net::IpAddr;
+
 use storyloom_domain::{
     ProfileUpdate, SessionInfo, SignIn, SignUp, UserId, time, validate::normalize_email,
 };
@@ -63,25 +65,46 @@ pub async fn sign_up(state: &AppState, body: SignUp) -> ApiResult<(UserRecord, S
     Ok((user, session))
 }
 
-/// Check a password and open a session. Failures are counted per email; past the limit the
-/// email answers 429 until the window frees up.
-pub async fn sign_in(state: &AppState, body: SignIn) -> ApiResult<(UserRecord, SessionInfo)> {
+/// The window failed sign-ins are counted over.
+const SIGNIN_WINDOW_MS: i64 = 15 * 60 * 1000;
+
+/// Check a password and open a session.
+///
+/// Failures are counted in the database per email *and* client address, so every server
+/// process sees the same count, and guessing someone's password from one address locks
+/// only that address out of that account: the owner, signing in from an address that has not
+/// been failing, still gets in. Guessing from many addresses is held back by the per-address
+/// limit on the sign-in route.
+pub async fn sign_in(
+    state: &AppState,
+    body: SignIn,
+    address: IpAddr,
+) -> ApiResult<(UserRecord, SessionInfo)> {
     let email = normalize_email(&body.email);
-    let failures = state.signin_failures.peek(&email);
-    if !failures.allowed {
+    let address = address.to_string();
+    let now = now();
+    let (failures, oldest) = state
+        .store
+        .signin_failures(&email, &address, now - SIGNIN_WINDOW_MS)
+        .await?;
+    if failures >= i64::from(state.config.signin_failures_per_15min) {
+        let free_at = oldest.unwrap_or(now) + SIGNIN_WINDOW_MS;
         return Err(ApiError::RateLimited {
-            retry_after: failures.reset_after.as_secs().max(1),
-            reset_at: reset_unix(&failures),
+            retry_after: ((free_at - now).max(1000) / 1000) as u64,
+            reset_at: free_at / 1000,
         });
     }
     let user = state.store.user_by_email(&email).await?;
     let hash = user.as_ref().map(|u| u.password_hash.clone());
     if !verify_password(body.password, hash).await? {
-        state.signin_failures.record(&email);
+        state
+            .store
+            .record_signin_failure(&email, &address, now)
+            .await?;
         return Err(ApiError::InvalidCredentials);
     }
     let user = user.ok_or(ApiError::InvalidCredentials)?;
-    state.signin_failures.clear(&email);
+    state.store.clear_signin_failures(&email, &address).await?;
     let session = issue_session(state, UserId(user.id)).await?;
     Ok((user, session))
 }

@@ -3,7 +3,11 @@
 use storyloom_domain::{CustomEvent, CustomEventCreate, CustomEventId, CustomEventUpdate, UserId};
 use storyloom_store::Deleted;
 
-use super::{Created, announce, now, stored};
+use super::{
+    Created, announce, now,
+    quota::{self, Adding},
+    stored,
+};
 use crate::{error::ApiResult, state::AppState};
 
 /// Create a custom event with `id`, or answer a retried create with the same body with the
@@ -14,6 +18,10 @@ pub async fn create(
     id: CustomEventId,
     body: &CustomEventCreate,
 ) -> ApiResult<Created<CustomEvent>> {
+    let size = body.title.len()
+        + body.description.as_ref().map_or(0, String::len)
+        + body.prompt_seed.len();
+    quota::check(state, user, Adding::CustomEvent(size)).await?;
     let created = state
         .store
         .create_event(user.uuid(), id.uuid(), body, now())

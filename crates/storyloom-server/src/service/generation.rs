@@ -4,8 +4,8 @@
 
 use storyloom_ai::{Occasion, StoryRequest, StoryText};
 use storyloom_domain::{
-    AvatarRequest, CustomEvent, CustomEventId, Hero, HeroId, JobEvent, JobKind, JobProgress,
-    Operation, Story, StoryCreate, StoryId, UserId,
+    AvatarRequest, CustomEvent, CustomEventId, Hero, HeroId, JobEvent, JobProgress, Operation,
+    Story, StoryCreate, StoryId, UserId,
 };
 use storyloom_store::{JobRecord, NewJob, StoreError};
 use uuid::Uuid;
@@ -205,9 +205,7 @@ pub async fn enhance_event(
 /// A job moved on and its entity's row reached `version`: tell the user's streams what
 /// happened, then that there is new data to pull.
 pub async fn job_progress(state: &AppState, job: &JobRecord, status: JobProgress, version: i64) {
-    let Some(kind) = JobKind::from_name(&job.kind) else {
-        return;
-    };
+    let kind = job.kind;
     let user = UserId(job.user_id);
     state
         .hub

@@ -3,7 +3,11 @@
 use storyloom_domain::{Hero, HeroCreate, HeroId, HeroUpdate, UserId};
 use storyloom_store::Deleted;
 
-use super::{Created, announce, now, stored};
+use super::{
+    Created, announce, now,
+    quota::{self, Adding},
+    stored,
+};
 use crate::{error::ApiResult, state::AppState};
 
 /// Create a hero with `id`, or answer a retried create with the same body with the existing
@@ -14,6 +18,7 @@ pub async fn create(
     id: HeroId,
     body: &HeroCreate,
 ) -> ApiResult<Created<Hero>> {
+    quota::check(state, user, Adding::Hero).await?;
     let created = state
         .store
         .create_hero(user.uuid(), id.uuid(), body, now())

@@ -16,6 +16,7 @@ pub mod account;
 pub mod events;
 pub mod generation;
 pub mod heroes;
+pub mod quota;
 pub mod stories;
 pub mod sync;
 

@@ -6,10 +6,14 @@ use storyloom_domain::{
 };
 use storyloom_store::{Deleted, NewStory, PlayOnce, StoreError};
 
-use super::{Caller, Created, announce, generation, missing, now, stored};
+use super::{
+    Caller, Created, announce, generation, missing, now,
+    quota::{self, Adding},
+    stored,
+};
 use crate::{
     error::{ApiError, ApiResult},
-    generation::{self as quota, Reservation, jobs::JobSpec},
+    generation::{self as limits, Reservation, jobs::JobSpec},
     state::AppState,
 };
 
@@ -55,6 +59,10 @@ pub async fn create(
             reservation: None,
         });
     }
+    // Generated text is bounded by the provider; an import brings its own.
+    let size =
+        body.title.as_ref().map_or(0, String::len) + body.content.as_ref().map_or(0, String::len);
+    quota::check(state, user, Adding::Story(size)).await?;
     let hero = state
         .store
         .get_hero(user.uuid(), body.hero_id)
@@ -82,7 +90,7 @@ pub async fn create(
         if !want {
             continue;
         }
-        match quota::reserve(state, user.uuid(), op).await {
+        match limits::reserve(state, user.uuid(), op).await {
             Ok(r) => queued.push(r),
             Err(e) => {
                 cancel_all(state, &queued).await;
@@ -109,7 +117,7 @@ pub async fn create(
 
 async fn cancel_all(state: &AppState, reservations: &[Reservation]) {
     for r in reservations {
-        quota::cancel(state, r).await;
+        limits::cancel(state, r).await;
     }
 }
 

@@ -34,7 +34,10 @@ enum Outcome {
 fn outcome_of(e: ApiError) -> ApiResult<Outcome> {
     match e {
         ApiError::VersionConflict(current) => Ok(Outcome::Conflict(current)),
-        e @ (ApiError::Unavailable(_) | ApiError::Timeout | ApiError::Internal(_)) => Err(e),
+        e @ (ApiError::Unavailable(_)
+        | ApiError::StorageFull
+        | ApiError::Timeout
+        | ApiError::Internal(_)) => Err(e),
         e => Ok(Outcome::Rejected(e)),
     }
 }

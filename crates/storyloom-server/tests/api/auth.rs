@@ -223,36 +223,40 @@ async fn failed_sign_ins_limited_per_email(kind: DbKind) {
     let s = TestServer::start_with(kind, |c| {
         c.signin_failures_per_15min = 2;
         c.auth_limit_per_minute = 100;
+        c.trust_proxy = true;
     })
     .await;
     let u = s.user().await;
-    let anon = s.anon();
-    for _ in 0..2 {
-        let r = anon
-            .post(
+    let sign_in = async |node: &TestServer, from: &str, email: &str, password: &str| {
+        node.anon()
+            .send(
+                Method::POST,
                 "/auth/sign-in",
-                json!({"email": u.email, "password": "wrong password"}),
+                Some(json!({"email": email, "password": password})),
+                &[("x-forwarded-for", from)],
             )
-            .await;
+            .await
+    };
+    let attacker = "203.0.113.7";
+    for _ in 0..2 {
+        let r = sign_in(&s, attacker, &u.email, "wrong password").await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     }
-    // Now even the right password waits: the email is locked for the window.
-    let r = anon
-        .post(
-            "/auth/sign-in",
-            json!({"email": u.email, "password": "correct horse battery"}),
-        )
-        .await;
+    // From the failing address even the right password waits for the window...
+    let r = sign_in(&s, attacker, &u.email, "correct horse battery").await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
     assert!(r.header("retry-after").is_some());
-    // Another email is not affected.
+    // ...on every server process, as the count lives in the database.
+    let b = s.another_node().await;
+    let r = sign_in(&b, attacker, &u.email, "correct horse battery").await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    // The owner, from an address that has not been failing, still signs in: someone else's
+    // wrong guesses cannot lock a family out.
+    let r = sign_in(&s, "198.51.100.20", &u.email, "correct horse battery").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // Another email is not affected, even from the attacker's address.
     let other = s.user().await;
-    let r = anon
-        .post(
-            "/auth/sign-in",
-            json!({"email": other.email, "password": "correct horse battery"}),
-        )
-        .await;
+    let r = sign_in(&s, attacker, &other.email, "correct horse battery").await;
     assert_eq!(r.status, StatusCode::OK);
 }
 

@@ -557,7 +557,7 @@ async fn a_job_whose_worker_died_is_finished_by_another(kind: DbKind) {
     .await;
     assert!(done["audioUrl"].is_string());
     let status = s.store().job_status(job.id).await.unwrap().unwrap();
-    assert_eq!(status.status, "done");
+    assert_eq!(status.status, storyloom_store::JobState::Done);
     assert_eq!(
         status.attempts, 2,
         "claimed once by the dead worker, once by ours"

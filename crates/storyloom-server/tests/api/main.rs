@@ -4,7 +4,9 @@
 
 mod auth;
 mod caching;
+mod connections;
 mod docs;
+mod durability;
 mod edges;
 mod entry_points;
 mod errors;
@@ -16,6 +18,7 @@ mod isolation;
 mod meta;
 mod profile;
 mod providers;
+mod proxy;
 mod security;
 mod stories;
 mod sync;

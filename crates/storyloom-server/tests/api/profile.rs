@@ -44,7 +44,7 @@ async fn profile_stats_and_update(kind: DbKind) {
 }
 
 async fn usage_lists_every_operation(kind: DbKind) {
-    let s = TestServer::start(kind).await;
+    let s = TestServer::start_with(kind, |c| c.limit_audio_per_hour = 7).await;
     let u = s.user().await;
     let r = u.get("/user/usage").await;
     assert_eq!(r.status, StatusCode::OK);
@@ -64,6 +64,8 @@ async fn usage_lists_every_operation(kind: DbKind) {
             "event_enhancement"
         ]
     );
+    // A configured limit is the one shown, as it is the one enforced.
+    assert_eq!(r.data()["operations"][1]["limit"], 7, "{}", r.body);
     let story = &r.data()["operations"][0];
     assert_eq!(story["limit"], 10);
     assert_eq!(story["used"], 0);
@@ -109,7 +111,105 @@ async fn account_deletion_erases_everything(kind: DbKind) {
     );
 }
 
+/// One account cannot fill the disk: text bytes and entity counts are bounded, through REST
+/// and push alike, shown in `/user/usage`, and freed by deleting.
+async fn storage_limits_bound_one_account(kind: DbKind) {
+    let s = TestServer::start_with(kind, |c| {
+        c.user_storage_bytes = 100_000;
+        c.user_max_stories = 3;
+        c.user_max_heroes = 2;
+        c.user_max_custom_events = 1;
+    })
+    .await;
+    let u = s.user().await;
+    let hero = u.hero("One").await;
+    let hid = hero["id"].as_str().unwrap();
+    u.hero("Two").await;
+    let full = |r: &storyloom_testkit::Resp, what: &str| {
+        assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+        assert_eq!(r.code(), "STORAGE_LIMIT_EXCEEDED");
+        assert_eq!(r.body["error"]["details"]["what"], what, "{}", r.body);
+    };
+    let third = u
+        .post(
+            "/heroes",
+            json!({"name": "Three", "age": 5, "traits": ["kind"]}),
+        )
+        .await;
+    full(&third, "heroes");
+    let pushed = u
+        .post(
+            "/sync/push",
+            json!({"mutations": [{"mutationId": uuid::Uuid::new_v4(), "entity": "hero", "op": "create",
+                "id": uuid::Uuid::new_v4(), "fields": {"name": "Three", "age": 5, "traits": ["kind"]}}]}),
+        )
+        .await;
+    let result = &pushed.data()["results"][0];
+    assert_eq!(result["status"], "rejected", "{}", pushed.body);
+    assert_eq!(result["error"]["code"], "STORAGE_LIMIT_EXCEEDED");
+
+    let import = |title: &str, size: usize| {
+        json!({"heroId": hid, "eventType": "bedtime", "language": "en", "title": title,
+            "content": "a".repeat(size)})
+    };
+    let first = u.post("/stories", import("Long one", 45_000)).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    assert_eq!(
+        u.post("/stories", import("Long two", 45_000)).await.status,
+        StatusCode::CREATED
+    );
+    full(
+        &u.post("/stories", import("Too long", 45_000)).await,
+        "bytes of text",
+    );
+    assert_eq!(
+        u.post("/stories", import("Short", 100)).await.status,
+        StatusCode::CREATED
+    );
+    full(&u.post("/stories", import("Fourth", 100)).await, "stories");
+
+    let ev = u
+        .post(
+            "/custom-events",
+            json!({"title": "Tooth", "promptSeed": "a tooth"}),
+        )
+        .await;
+    assert_eq!(ev.status, StatusCode::CREATED, "{}", ev.body);
+    full(
+        &u.post(
+            "/custom-events",
+            json!({"title": "Second", "promptSeed": "more"}),
+        )
+        .await,
+        "custom events",
+    );
+
+    let usage = u.get("/user/usage").await;
+    let st = &usage.data()["storage"];
+    assert_eq!(st["stories"], 3, "{}", usage.body);
+    assert_eq!(st["heroes"], 2);
+    assert_eq!(st["customEvents"], 1);
+    assert_eq!(st["storyLimit"], 3);
+    assert_eq!(st["byteLimit"], 100_000);
+    let bytes = st["bytes"].as_i64().unwrap();
+    assert!((90_100..91_000).contains(&bytes), "{bytes}");
+
+    // Deleting makes room again, and an edit's new size counts.
+    let id = first.data()["id"].as_str().unwrap();
+    assert_eq!(
+        u.delete(&format!("/stories/{id}")).await.status,
+        StatusCode::OK
+    );
+    let after = u.get("/user/usage").await;
+    assert!(after.data()["storage"]["bytes"].as_i64().unwrap() < bytes - 40_000);
+    assert_eq!(
+        u.post("/stories", import("Room again", 100)).await.status,
+        StatusCode::CREATED
+    );
+}
+
 db_tests!(
+    storage_limits_bound_one_account,
     profile_stats_and_update,
     usage_lists_every_operation,
     account_deletion_erases_everything
