@@ -25,7 +25,8 @@ pub use event::{
 };
 pub use hero::{AvatarRequest, AvatarStatus, Hero, HeroCreate, HeroTrait, HeroUpdate};
 pub use ids::{
-    CustomEventId, HeroId, IllustrationId, JobId, MutationId, StoryId, UsageRecordId, UserId, new_id,
+    CustomEventId, HeroId, IllustrationId, JobId, MutationId, StoryId, UsageRecordId, UserId,
+    new_id,
 };
 pub use live::{ChangedEvent, JobEvent, JobKind, JobProgress, LiveEventName};
 pub use story::{
