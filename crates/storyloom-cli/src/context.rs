@@ -309,9 +309,9 @@ impl Ctx {
     /// The local sync status of one entity.
     pub async fn status_of(&self, kind: EntityKind, id: Uuid) -> CliResult<Option<SyncStatus>> {
         let info = match kind {
-            EntityKind::Hero => self.client.heroes().sync_info(id).await?,
-            EntityKind::Story => self.client.stories().sync_info(id).await?,
-            EntityKind::CustomEvent => self.client.custom_events().sync_info(id).await?,
+            EntityKind::Hero => self.client.heroes().sync_info(id.into()).await?,
+            EntityKind::Story => self.client.stories().sync_info(id.into()).await?,
+            EntityKind::CustomEvent => self.client.custom_events().sync_info(id.into()).await?,
             EntityKind::Illustration => None,
         };
         Ok(info.map(|i| i.status))
@@ -321,9 +321,9 @@ impl Ctx {
     /// change stays parked and visible in `status`).
     pub async fn check_refused(&self, kind: EntityKind, id: Uuid) -> CliResult<()> {
         let info = match kind {
-            EntityKind::Hero => self.client.heroes().sync_info(id).await?,
-            EntityKind::Story => self.client.stories().sync_info(id).await?,
-            EntityKind::CustomEvent => self.client.custom_events().sync_info(id).await?,
+            EntityKind::Hero => self.client.heroes().sync_info(id.into()).await?,
+            EntityKind::Story => self.client.stories().sync_info(id.into()).await?,
+            EntityKind::CustomEvent => self.client.custom_events().sync_info(id.into()).await?,
             EntityKind::Illustration => None,
         };
         match info {

@@ -90,7 +90,7 @@ pub async fn follow_story(
     loop {
         let story = ctx.client.api().get_story(id).await?;
         let ills = if jobs.illustrations {
-            Some(ctx.client.stories().illustration_status(id).await?)
+            Some(ctx.client.stories().illustration_status(id.into()).await?)
         } else {
             None
         };

@@ -21,7 +21,9 @@
 
 pub mod api;
 pub mod db;
+pub mod entity;
 pub mod error;
+mod local;
 pub mod media_cache;
 pub mod repo;
 pub mod session;
@@ -33,11 +35,13 @@ use std::sync::Arc;
 use tokio::sync::{Notify, broadcast};
 
 pub use api::{ApiClient, RetryConfig};
-pub use db::dao::{ConflictKind, ConflictRecord, OutboxEntry, OutboxState};
+pub use db::conflicts::{ConflictKind, ConflictRecord};
+pub use db::outbox::{OutboxEntry, OutboxState};
 pub use db::{Db, SyncStatus};
+pub use entity::SyncEntity;
 pub use error::{Error, Result, RetryKind};
 pub use media_cache::{MediaCache, MediaKind, MediaPolicy};
-pub use repo::{CustomEventRepository, HeroRepository, StoryRepository, SyncInfo};
+pub use repo::{CustomEventRepository, HeroRepository, Repository, StoryRepository, SyncInfo};
 pub use session::{AuthManager, FileSessionStore, MemorySessionStore, Session, SessionStore};
 pub use sync::{
     EntityEvent, JobEvent, LiveStatus, LiveSync, SyncConfig, SyncEngine, SyncReport, SyncState,

@@ -203,7 +203,11 @@ fn live_event_shapes() {
         kind: JobKind::Illustrations,
         status: JobProgress::Partial,
     });
-    for name in [LiveEventName::Ready, LiveEventName::Changed, LiveEventName::Job] {
+    for name in [
+        LiveEventName::Ready,
+        LiveEventName::Changed,
+        LiveEventName::Job,
+    ] {
         assert_eq!(LiveEventName::from_name(name.name()), Some(name));
         assert_eq!(serde_json::to_value(name).unwrap(), json!(name.name()));
     }

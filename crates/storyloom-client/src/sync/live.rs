@@ -26,7 +26,7 @@ use uuid::Uuid;
 
 use super::SyncEngine;
 use crate::api::{ApiClient, RetryConfig};
-use crate::db::{Db, dao};
+use crate::db::{Db, meta};
 
 /// What the live follower is doing, for a "live" indicator and for tests.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -222,7 +222,7 @@ async fn run_syncs(engine: SyncEngine, db: Db, retry: RetryConfig, shared: Arc<S
             let Some(announced) = wanted.cursor else {
                 continue;
             };
-            match db.read_async(|c| dao::meta_get(c, dao::CURSOR)).await {
+            match db.read_async(|c| meta::get(c, meta::CURSOR)).await {
                 Ok(local) if !announces_newer(local.as_deref(), &announced) => continue,
                 Ok(_) => {}
                 // Cannot tell: syncing is the safe side.

@@ -69,7 +69,7 @@ async fn live_stream_pulls_the_other_devices_writes(kind: DbKind) {
     let h = a.heroes().create(hero("Live")).await.unwrap();
     a.sync().sync_all().await.unwrap();
     eventually("B to pull the new hero", || async {
-        b.heroes().get(h.id).await.unwrap().is_some()
+        b.heroes().get(h.id.into()).await.unwrap().is_some()
     })
     .await;
     // The cache is written inside the sync; the follower counts the sync once it returns.
@@ -87,7 +87,7 @@ async fn live_stream_pulls_the_other_devices_writes(kind: DbKind) {
     .await;
     a.heroes()
         .update(
-            h.id,
+            h.id.into(),
             HeroUpdate {
                 name: Some("Still live".into()),
                 ..Default::default()
@@ -97,7 +97,7 @@ async fn live_stream_pulls_the_other_devices_writes(kind: DbKind) {
         .unwrap();
     a.sync().sync_all().await.unwrap();
     eventually("B to pull the rename after the reconnect", || async {
-        b.heroes().get(h.id).await.unwrap().unwrap().name == "Still live"
+        b.heroes().get(h.id.into()).await.unwrap().unwrap().name == "Still live"
     })
     .await;
 
@@ -111,7 +111,7 @@ async fn live_stream_pulls_the_other_devices_writes(kind: DbKind) {
         .unwrap();
     a.sync().sync_all().await.unwrap();
     a.stories()
-        .generate_audio(s.id, AudioRequest::default())
+        .generate_audio(s.id.into(), AudioRequest::default())
         .await
         .unwrap();
     let job = tokio::time::timeout(Duration::from_secs(15), jobs.recv())
@@ -121,7 +121,7 @@ async fn live_stream_pulls_the_other_devices_writes(kind: DbKind) {
     assert_eq!((job.entity.as_str(), job.id), ("story", s.id));
     eventually("B to pull the narration", || async {
         b.stories()
-            .get(s.id)
+            .get(s.id.into())
             .await
             .unwrap()
             .is_some_and(|s| s.audio_url.is_some())
@@ -132,7 +132,7 @@ async fn live_stream_pulls_the_other_devices_writes(kind: DbKind) {
     drop(live);
     a.heroes()
         .update(
-            h.id,
+            h.id.into(),
             HeroUpdate {
                 name: Some("Unheard".into()),
                 ..Default::default()
@@ -143,7 +143,7 @@ async fn live_stream_pulls_the_other_devices_writes(kind: DbKind) {
     a.sync().sync_all().await.unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
-        b.heroes().get(h.id).await.unwrap().unwrap().name,
+        b.heroes().get(h.id.into()).await.unwrap().unwrap().name,
         "Still live"
     );
 }
