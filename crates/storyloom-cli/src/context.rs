@@ -223,6 +223,27 @@ impl Ctx {
         }
     }
 
+    /// Record a sync the client core ran by itself (the live follower of `sync --watch`).
+    /// Unlike [`Self::sync_strict`] an unreachable server does not mark this run offline:
+    /// the follower keeps retrying.
+    pub fn record_sync(&self, result: Result<(), &storyloom_client::Error>) {
+        match result {
+            Ok(()) => {
+                self.record(true, None);
+                self.set_last(SyncOutcome::Synced);
+            }
+            Err(e) => {
+                let message = e.to_string();
+                self.record(false, Some(message.clone()));
+                self.set_last(if e.is_offline() {
+                    SyncOutcome::Offline
+                } else {
+                    SyncOutcome::Failed(message)
+                });
+            }
+        }
+    }
+
     fn set_last(&self, o: SyncOutcome) {
         *self.last.borrow_mut() = Some(o);
     }

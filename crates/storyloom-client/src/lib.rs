@@ -44,7 +44,8 @@ pub use media_cache::{MediaCache, MediaKind, MediaPolicy};
 pub use repo::{CustomEventRepository, HeroRepository, Repository, StoryRepository, SyncInfo};
 pub use session::{AuthManager, FileSessionStore, MemorySessionStore, Session, SessionStore};
 pub use sync::{
-    EntityEvent, JobEvent, LiveStatus, LiveSync, SyncConfig, SyncEngine, SyncReport, SyncState,
+    EntityEvent, JobEvent, LiveEvent, LiveStatus, LiveSync, SyncConfig, SyncEngine, SyncReport,
+    SyncState,
 };
 
 /// Builds a [`Client`]. Config is code (as in matrix-rust-sdk): the app decides every path.

@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use storyloom_client::{Client, LiveStatus, SyncConfig};
-use storyloom_domain::{AudioRequest, HeroUpdate};
+use storyloom_client::{Client, LiveEvent, LiveStatus, SyncConfig};
+use storyloom_domain::{AudioRequest, EntityKind, HeroUpdate};
 use storyloom_testkit::{DbKind, TestServer, db_tests};
 use tokio::sync::watch;
 
@@ -57,6 +57,7 @@ async fn live_stream_pulls_the_other_devices_writes(kind: DbKind) {
         .unwrap();
 
     let live = b.sync().start_live();
+    let mut events = live.events();
     let mut status = live.status();
     // Connected, and the catch-up sync of the connect is done: from here on only an event
     // can make B sync.
@@ -65,6 +66,15 @@ async fn live_stream_pulls_the_other_devices_writes(kind: DbKind) {
     })
     .await;
     assert_eq!(s.connections, 1);
+    // The first subscriber saw the follower from its start: the connect, then its catch-up.
+    let mut next_event = async || {
+        tokio::time::timeout(Duration::from_secs(15), events.recv())
+            .await
+            .expect("a live event in time")
+            .expect("the follower is running")
+    };
+    assert!(matches!(next_event().await, LiveEvent::Connected));
+    assert!(matches!(next_event().await, LiveEvent::Synced(_)));
 
     let h = a.heroes().create(hero("Live")).await.unwrap();
     a.sync().sync_all().await.unwrap();
@@ -118,7 +128,7 @@ async fn live_stream_pulls_the_other_devices_writes(kind: DbKind) {
         .await
         .expect("a job event")
         .unwrap();
-    assert_eq!((job.entity.as_str(), job.id), ("story", s.id));
+    assert_eq!((job.entity, job.id), (EntityKind::Story, s.id));
     eventually("B to pull the narration", || async {
         b.stories()
             .get(s.id.into())
