@@ -223,6 +223,27 @@ impl Ctx {
         }
     }
 
+    /// Record a sync the client core ran by itself (the live follower of `sync --watch`).
+    /// Unlike [`Self::sync_strict`] an unreachable server does not mark this run offline:
+    /// the follower keeps retrying.
+    pub fn record_sync(&self, result: Result<(), &storyloom_client::Error>) {
+        match result {
+            Ok(()) => {
+                self.record(true, None);
+                self.set_last(SyncOutcome::Synced);
+            }
+            Err(e) => {
+                let message = e.to_string();
+                self.record(false, Some(message.clone()));
+                self.set_last(if e.is_offline() {
+                    SyncOutcome::Offline
+                } else {
+                    SyncOutcome::Failed(message)
+                });
+            }
+        }
+    }
+
     fn set_last(&self, o: SyncOutcome) {
         *self.last.borrow_mut() = Some(o);
     }
@@ -309,9 +330,9 @@ impl Ctx {
     /// The local sync status of one entity.
     pub async fn status_of(&self, kind: EntityKind, id: Uuid) -> CliResult<Option<SyncStatus>> {
         let info = match kind {
-            EntityKind::Hero => self.client.heroes().sync_info(id).await?,
-            EntityKind::Story => self.client.stories().sync_info(id).await?,
-            EntityKind::CustomEvent => self.client.custom_events().sync_info(id).await?,
+            EntityKind::Hero => self.client.heroes().sync_info(id.into()).await?,
+            EntityKind::Story => self.client.stories().sync_info(id.into()).await?,
+            EntityKind::CustomEvent => self.client.custom_events().sync_info(id.into()).await?,
             EntityKind::Illustration => None,
         };
         Ok(info.map(|i| i.status))
@@ -321,9 +342,9 @@ impl Ctx {
     /// change stays parked and visible in `status`).
     pub async fn check_refused(&self, kind: EntityKind, id: Uuid) -> CliResult<()> {
         let info = match kind {
-            EntityKind::Hero => self.client.heroes().sync_info(id).await?,
-            EntityKind::Story => self.client.stories().sync_info(id).await?,
-            EntityKind::CustomEvent => self.client.custom_events().sync_info(id).await?,
+            EntityKind::Hero => self.client.heroes().sync_info(id.into()).await?,
+            EntityKind::Story => self.client.stories().sync_info(id.into()).await?,
+            EntityKind::CustomEvent => self.client.custom_events().sync_info(id.into()).await?,
             EntityKind::Illustration => None,
         };
         match info {

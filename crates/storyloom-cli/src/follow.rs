@@ -1,19 +1,21 @@
 //! Waiting for generation jobs (narration, illustrations, avatars) with a progress bar.
 //!
-//! The server announces job progress on the live stream; the CLI listens there and re-reads
-//! the entity on every event, and also polls on a timer, because events can be missed (the
-//! stream opens after the job was queued, a proxy may buffer it, or it may not open at all).
-//! Polling alone would be correct too, only slower to notice; the stream is what makes the
-//! bar move the moment a picture is done.
+//! The server announces job progress on the live stream; the CLI follows it through the
+//! client core's live sync ([`storyloom_client::LiveSync`], which also pulls what the jobs
+//! made into the cache) and re-reads the entity on every job event or sync, and also polls
+//! on a timer, because events can be missed (the stream opens after the job was queued, a
+//! proxy may buffer it, or it may not open at all). Polling alone would be correct too, only
+//! slower to notice; the stream is what makes the bar move the moment a picture is done.
 
 use std::time::{Duration, Instant};
 
+use storyloom_client::{LiveEvent, LiveSync};
 use storyloom_domain::{AvatarStatus, GenerationStatus, Hero, IllustrationStatus, Story};
+use tokio::sync::broadcast::{self, error::RecvError};
 use uuid::Uuid;
 
 use crate::context::Ctx;
 use crate::error::CliResult;
-use crate::live::{LiveStream, SseEvent};
 
 /// Poll interval while the live stream is open (events do the real work).
 const POLL_WITH_STREAM: Duration = Duration::from_secs(3);
@@ -59,21 +61,39 @@ fn audio_word(s: GenerationStatus) -> &'static str {
     }
 }
 
-/// Wait for the next stream event or `poll`, whichever comes first. A broken stream is
-/// dropped and the wait goes on by polling.
-async fn wait_for_news(live: &mut Option<LiveStream>, poll: Duration) {
-    let next = async {
-        match live.as_mut() {
-            Some(l) => l.next().await,
-            None => std::future::pending::<CliResult<Option<SseEvent>>>().await,
+/// The live follower while a command waits for jobs; stops when dropped.
+struct Live {
+    sync: LiveSync,
+    events: broadcast::Receiver<LiveEvent>,
+}
+
+impl Live {
+    fn start(ctx: &Ctx) -> Self {
+        let sync = ctx.client.sync().start_live();
+        let events = sync.events();
+        Self { sync, events }
+    }
+
+    /// Wait for news of a job (a job event, or a sync that pulled its result) or the poll
+    /// interval, whichever comes first; the interval is shorter while the stream is down.
+    async fn news(&mut self) {
+        let poll = if self.sync.status().borrow().connected {
+            POLL_WITH_STREAM
+        } else {
+            POLL_WITHOUT_STREAM
+        };
+        let timer = tokio::time::sleep(poll);
+        tokio::pin!(timer);
+        loop {
+            tokio::select! {
+                r = self.events.recv() => match r {
+                    Ok(LiveEvent::Job(_) | LiveEvent::Synced(_)) => return,
+                    Ok(_) | Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => return (&mut timer).await,
+                },
+                _ = &mut timer => return,
+            }
         }
-    };
-    let got = tokio::select! {
-        r = next => Some(r),
-        _ = tokio::time::sleep(poll) => None,
-    };
-    if matches!(got, Some(Err(_) | Ok(None))) {
-        *live = None;
     }
 }
 
@@ -84,13 +104,13 @@ pub async fn follow_story(
     jobs: StoryJobs,
     timeout: Duration,
 ) -> CliResult<StoryProgress> {
-    let mut live = LiveStream::open(&ctx.client).await.ok();
+    let mut live = Live::start(ctx);
     let bar = ctx.out.bar(1);
     let deadline = Instant::now() + timeout;
     loop {
         let story = ctx.client.api().get_story(id).await?;
         let ills = if jobs.illustrations {
-            Some(ctx.client.stories().illustration_status(id).await?)
+            Some(ctx.client.stories().illustration_status(id.into()).await?)
         } else {
             None
         };
@@ -128,18 +148,13 @@ pub async fn follow_story(
             bar.finish_and_clear();
             return Ok(StoryProgress { story, finished });
         }
-        let poll = if live.is_some() {
-            POLL_WITH_STREAM
-        } else {
-            POLL_WITHOUT_STREAM
-        };
-        wait_for_news(&mut live, poll).await;
+        live.news().await;
     }
 }
 
 /// Follow a hero's avatar job; returns the hero and whether the job ended.
 pub async fn follow_avatar(ctx: &Ctx, id: Uuid, timeout: Duration) -> CliResult<(Hero, bool)> {
-    let mut live = LiveStream::open(&ctx.client).await.ok();
+    let mut live = Live::start(ctx);
     let spinner = ctx.out.spinner("Drawing the avatar…");
     let deadline = Instant::now() + timeout;
     loop {
@@ -155,11 +170,6 @@ pub async fn follow_avatar(ctx: &Ctx, id: Uuid, timeout: Duration) -> CliResult<
         if hero.avatar_status == AvatarStatus::Processing {
             spinner.set_message(format!("Drawing {}'s avatar…", hero.name));
         }
-        let poll = if live.is_some() {
-            POLL_WITH_STREAM
-        } else {
-            POLL_WITHOUT_STREAM
-        };
-        wait_for_news(&mut live, poll).await;
+        live.news().await;
     }
 }

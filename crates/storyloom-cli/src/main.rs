@@ -27,7 +27,6 @@ mod commands;
 mod context;
 mod error;
 mod follow;
-mod live;
 mod output;
 mod resolve;
 mod state;

@@ -242,7 +242,7 @@ async fn main() -> Res<()> {
     for (i, id) in heroes.iter().take(CHANGES).enumerate() {
         a.heroes()
             .update(
-                *id,
+                (*id).into(),
                 HeroUpdate {
                     age: Some(7 + (i % 5) as i64),
                     ..Default::default()

@@ -7,7 +7,9 @@
 //! by SYNC.md's per-entity rules, in the background and whenever the server's live stream says
 //! another device wrote; the [`ApiClient`] underneath retries what is worth retrying
 //! and keeps the session fresh; the [`MediaCache`] keeps avatars, narration and pictures on
-//! disk for offline play. Wire types all come from `storyloom-domain`.
+//! disk for offline play. Wire types all come from `storyloom-domain`; what the core knows
+//! about each synced entity (how its fields merge, its table) is declared once, in
+//! [`entity`]. How to add a synced entity: the crate's `README.md`.
 //!
 //! ```no_run
 //! # async fn demo() -> storyloom_client::Result<()> {
@@ -21,7 +23,9 @@
 
 pub mod api;
 pub mod db;
+pub mod entity;
 pub mod error;
+mod local;
 pub mod media_cache;
 pub mod repo;
 pub mod session;
@@ -33,14 +37,17 @@ use std::sync::Arc;
 use tokio::sync::{Notify, broadcast};
 
 pub use api::{ApiClient, RetryConfig};
-pub use db::dao::{ConflictKind, ConflictRecord, OutboxEntry, OutboxState};
+pub use db::conflicts::{ConflictKind, ConflictRecord};
+pub use db::outbox::{OutboxEntry, OutboxState};
 pub use db::{Db, SyncStatus};
+pub use entity::SyncEntity;
 pub use error::{Error, Result, RetryKind};
 pub use media_cache::{MediaCache, MediaKind, MediaPolicy};
-pub use repo::{CustomEventRepository, HeroRepository, StoryRepository, SyncInfo};
+pub use repo::{CustomEventRepository, HeroRepository, Repository, StoryRepository, SyncInfo};
 pub use session::{AuthManager, FileSessionStore, MemorySessionStore, Session, SessionStore};
 pub use sync::{
-    EntityEvent, JobEvent, LiveStatus, LiveSync, SyncConfig, SyncEngine, SyncReport, SyncState,
+    EntityEvent, JobEvent, LiveEvent, LiveStatus, LiveSync, SyncConfig, SyncEngine, SyncReport,
+    SyncState,
 };
 
 /// Builds a [`Client`]. Config is code (as in matrix-rust-sdk): the app decides every path.
@@ -226,5 +233,53 @@ impl Client {
     /// The local cache (for tools and tests).
     pub fn db(&self) -> &Db {
         &self.db
+    }
+}
+
+/// The layers point one way (README.md "Layers"): each module calls only the ones below it.
+#[cfg(test)]
+mod layers {
+    use std::path::{Path, PathBuf};
+
+    /// Every `.rs` file under `path` (or `path` itself).
+    fn sources(path: &Path) -> Vec<PathBuf> {
+        if path.is_file() {
+            return vec![path.to_owned()];
+        }
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(path).unwrap() {
+            out.extend(sources(&entry.unwrap().path()));
+        }
+        out
+    }
+
+    #[test]
+    fn no_module_calls_a_layer_above_it() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        // Layer, then the paths it must not use. Unit tests (tests.rs) may reach anywhere.
+        let rules: [(&str, &[&str]); 4] = [
+            (
+                "entity",
+                &["crate::db", "crate::local", "crate::sync", "crate::repo"],
+            ),
+            ("db", &["crate::local", "crate::sync", "crate::repo"]),
+            ("local.rs", &["crate::sync", "crate::repo"]),
+            ("sync", &["crate::repo"]),
+        ];
+        let mut wrong = Vec::new();
+        for (layer, above) in rules {
+            for file in sources(&src.join(layer)) {
+                if file.file_name().is_some_and(|n| n == "tests.rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&file).unwrap();
+                for a in above {
+                    if text.contains(a) {
+                        wrong.push(format!("{} uses {a}", file.display()));
+                    }
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     }
 }

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use storyloom_domain::{AuthResponse, SignIn, SignUp, User};
 
 use crate::api::ApiClient;
-use crate::db::{Db, dao};
+use crate::db::{Db, meta};
 use crate::error::{Error, Result};
 
 /// The stored session: the user and the bearer token with its expiry.
@@ -170,12 +170,12 @@ impl AuthManager {
     async fn claim_cache(&self, user: uuid::Uuid) -> Result<()> {
         self.db
             .write_async(move |tx| {
-                let owner = dao::meta_get(tx, dao::OWNER)?;
+                let owner = meta::get(tx, meta::OWNER)?;
                 if owner.as_deref().is_some_and(|o| o != user.to_string()) {
                     tracing::info!("another account signed in: local cache emptied");
-                    dao::wipe(tx)?;
+                    meta::wipe(tx)?;
                 }
-                dao::meta_set(tx, dao::OWNER, &user.to_string())
+                meta::set(tx, meta::OWNER, &user.to_string())
             })
             .await
     }

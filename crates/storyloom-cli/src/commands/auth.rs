@@ -108,7 +108,7 @@ async fn welcome(ctx: &Ctx, user: &User, verb: &str) -> CliResult<()> {
     synced?;
     let note = ctx.note().await?;
     let heroes = ctx.client.heroes().list().await?.len();
-    let stories = ctx.client.stories().list(None, None).await?.len();
+    let stories = ctx.client.stories().list().await?.len();
     if ctx.out.json {
         ctx.out.print_json(&json!({
             "user": user,

@@ -181,7 +181,12 @@ async fn create(ctx: &Ctx, a: EventCreateArgs) -> CliResult<()> {
     let ev = ctx.client.custom_events().create(body).await?;
     let note = ctx.after_write().await?;
     ctx.check_refused(EntityKind::CustomEvent, ev.id).await?;
-    let ev = ctx.client.custom_events().get(ev.id).await?.unwrap_or(ev);
+    let ev = ctx
+        .client
+        .custom_events()
+        .get(ev.id.into())
+        .await?
+        .unwrap_or(ev);
     let verb = if note.state == "synced" {
         "Created"
     } else {
@@ -210,13 +215,17 @@ async fn edit(ctx: &Ctx, a: EventEditArgs) -> CliResult<()> {
     }
     ctx.sync_best_effort().await?;
     let ev = find(ctx, &a.event).await?;
-    let updated = ctx.client.custom_events().update(ev.id, patch).await?;
+    let updated = ctx
+        .client
+        .custom_events()
+        .update(ev.id.into(), patch)
+        .await?;
     let note = ctx.after_write().await?;
     ctx.check_refused(EntityKind::CustomEvent, ev.id).await?;
     let updated = ctx
         .client
         .custom_events()
-        .get(ev.id)
+        .get(ev.id.into())
         .await?
         .unwrap_or(updated);
     print_written(ctx, &updated, "Updated", &note).await
@@ -229,7 +238,7 @@ async fn delete(ctx: &Ctx, query: &str, yes: bool) -> CliResult<()> {
         ctx.out.line("Nothing deleted.");
         return Ok(());
     }
-    ctx.client.custom_events().delete(ev.id).await?;
+    ctx.client.custom_events().delete(ev.id.into()).await?;
     let note = ctx.after_write().await?;
     if ctx.out.json {
         ctx.out
@@ -251,7 +260,7 @@ async fn enhance(ctx: &Ctx, query: &str) -> CliResult<()> {
     let ev = find(ctx, query).await?;
     ctx.ensure_on_server(EntityKind::CustomEvent, ev.id).await?;
     let spinner = ctx.out.spinner(format!("Enhancing “{}”…", ev.title));
-    let done = ctx.client.custom_events().enhance(ev.id).await;
+    let done = ctx.client.custom_events().enhance(ev.id.into()).await;
     spinner.finish_and_clear();
     let ev = done?;
     let note = ctx.note().await?;

@@ -110,7 +110,11 @@ async fn list(ctx: &Ctx) -> CliResult<()> {
 async fn show(ctx: &Ctx, query: &str) -> CliResult<()> {
     ctx.sync_best_effort().await?;
     let hero = find(ctx, query).await?;
-    let stories = ctx.client.stories().list(Some(hero.id), None).await?;
+    let stories = ctx
+        .client
+        .stories()
+        .list_by(Some(hero.id.into()), None)
+        .await?;
     let note = ctx.note().await?;
     if ctx.out.json {
         ctx.out.print_json(&json!({
@@ -198,7 +202,12 @@ async fn create(ctx: &Ctx, a: HeroCreateArgs) -> CliResult<()> {
     let hero = ctx.client.heroes().create(body).await?;
     let note = ctx.after_write().await?;
     ctx.check_refused(EntityKind::Hero, hero.id).await?;
-    let hero = ctx.client.heroes().get(hero.id).await?.unwrap_or(hero);
+    let hero = ctx
+        .client
+        .heroes()
+        .get(hero.id.into())
+        .await?
+        .unwrap_or(hero);
     let verb = if note.state == "synced" {
         "Created"
     } else {
@@ -226,17 +235,27 @@ async fn edit(ctx: &Ctx, a: HeroEditArgs) -> CliResult<()> {
     // Sync first so the edit is made on the newest version (heroes are "server wins").
     ctx.sync_best_effort().await?;
     let hero = find(ctx, &a.hero).await?;
-    let updated = ctx.client.heroes().update(hero.id, patch).await?;
+    let updated = ctx.client.heroes().update(hero.id.into(), patch).await?;
     let note = ctx.after_write().await?;
     ctx.check_refused(EntityKind::Hero, hero.id).await?;
-    let updated = ctx.client.heroes().get(hero.id).await?.unwrap_or(updated);
+    let updated = ctx
+        .client
+        .heroes()
+        .get(hero.id.into())
+        .await?
+        .unwrap_or(updated);
     print_written(ctx, &updated, "Updated", &note).await
 }
 
 async fn delete(ctx: &Ctx, query: &str, yes: bool) -> CliResult<()> {
     ctx.sync_best_effort().await?;
     let hero = find(ctx, query).await?;
-    let stories = ctx.client.stories().list(Some(hero.id), None).await?.len();
+    let stories = ctx
+        .client
+        .stories()
+        .list_by(Some(hero.id.into()), None)
+        .await?
+        .len();
     let question = if stories == 0 {
         format!("Delete hero {}?", hero.name)
     } else {
@@ -250,7 +269,7 @@ async fn delete(ctx: &Ctx, query: &str, yes: bool) -> CliResult<()> {
         ctx.out.line("Nothing deleted.");
         return Ok(());
     }
-    ctx.client.heroes().delete(hero.id).await?;
+    ctx.client.heroes().delete(hero.id.into()).await?;
     let note = ctx.after_write().await?;
     if ctx.out.json {
         ctx.out.print_json(&json!({
@@ -281,7 +300,7 @@ async fn avatar(ctx: &Ctx, query: &str, prompt: Option<String>, wait: WaitArgs) 
         .client
         .heroes()
         .generate_avatar(
-            hero.id,
+            hero.id.into(),
             AvatarRequest {
                 prompt: opt(prompt),
             },

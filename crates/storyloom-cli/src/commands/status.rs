@@ -32,9 +32,19 @@ async fn label(ctx: &Ctx, e: &OutboxEntry) -> CliResult<String> {
         .and_then(Value::as_str)
         .map(str::to_owned);
     let cached = match e.entity {
-        EntityKind::Hero => ctx.client.heroes().get(e.id).await?.map(|h| h.name),
-        EntityKind::Story => ctx.client.stories().get(e.id).await?.map(|s| s.title),
-        EntityKind::CustomEvent => ctx.client.custom_events().get(e.id).await?.map(|c| c.title),
+        EntityKind::Hero => ctx.client.heroes().get(e.id.into()).await?.map(|h| h.name),
+        EntityKind::Story => ctx
+            .client
+            .stories()
+            .get(e.id.into())
+            .await?
+            .map(|s| s.title),
+        EntityKind::CustomEvent => ctx
+            .client
+            .custom_events()
+            .get(e.id.into())
+            .await?
+            .map(|c| c.title),
         EntityKind::Illustration => None,
     };
     Ok(match cached.or(from_fields) {
@@ -67,7 +77,7 @@ pub async fn run(ctx: &Ctx) -> CliResult<()> {
     let outbox = ctx.client.sync().outbox().await?;
     let conflicts = ctx.client.sync().conflicts().await?;
     let heroes = ctx.client.heroes().list().await?.len();
-    let stories = ctx.client.stories().list(None, None).await?.len();
+    let stories = ctx.client.stories().list().await?.len();
     let events = ctx.client.custom_events().list().await?.len();
     let media = ctx.client.media().total_size().unwrap_or(0);
     let (failed, queued): (Vec<&OutboxEntry>, Vec<&OutboxEntry>) =

@@ -60,7 +60,7 @@ pub async fn run(ctx: &Ctx, cmd: StoryCmd) -> CliResult<()> {
 
 /// The story `query` names, from the cache.
 pub async fn find(ctx: &Ctx, query: &str) -> CliResult<Story> {
-    let stories = ctx.client.stories().list(None, None).await?;
+    let stories = ctx.client.stories().list().await?;
     pick(&stories, query, LOOKUP, |s| s.id, |s| &s.title).cloned()
 }
 
@@ -111,7 +111,7 @@ fn pictures_cell(s: &Story) -> String {
 /// A story as JSON: the wire shape plus `syncStatus` and its cached illustrations.
 async fn story_json(ctx: &Ctx, story: &Story) -> CliResult<Value> {
     let mut v = ctx.entity_json(EntityKind::Story, story.id, story).await?;
-    let ills = ctx.client.stories().illustrations(story.id).await?;
+    let ills = ctx.client.stories().illustrations(story.id.into()).await?;
     v["illustrations"] = serde_json::to_value(ills)?;
     Ok(v)
 }
@@ -136,7 +136,7 @@ async fn list(ctx: &Ctx, hero: Option<&str>, favorites: bool) -> CliResult<()> {
     let stories = ctx
         .client
         .stories()
-        .list(hero_id, favorites.then_some(true))
+        .list_by(hero_id.map(Into::into), favorites.then_some(true))
         .await?;
     let note = ctx.note().await?;
     if ctx.out.json {
@@ -192,7 +192,7 @@ async fn occasion(ctx: &Ctx, s: &Story) -> CliResult<String> {
         return Ok(wire_name(&e));
     }
     if let Some(id) = s.custom_event_id {
-        return Ok(match ctx.client.custom_events().get(id).await? {
+        return Ok(match ctx.client.custom_events().get(id.into()).await? {
             Some(ev) => ev.title,
             None => short_id(id),
         });
@@ -211,7 +211,7 @@ async fn show(ctx: &Ctx, query: &str) -> CliResult<()> {
         }));
         return Ok(());
     }
-    let hero = ctx.client.heroes().get(story.hero_id).await?;
+    let hero = ctx.client.heroes().get(story.hero_id.into()).await?;
     let status = ctx.status_of(EntityKind::Story, story.id).await?;
     let sid = short_id(story.id);
     ctx.out.line(format!(
@@ -259,7 +259,7 @@ async fn show(ctx: &Ctx, query: &str) -> CliResult<()> {
         _ => audio_cell(&story),
     };
     ctx.out.line(field("audio", audio));
-    let ills = ctx.client.stories().illustrations(story.id).await?;
+    let ills = ctx.client.stories().illustrations(story.id.into()).await?;
     let pictures = match story.illustration_status {
         IllustrationStatus::Completed | IllustrationStatus::Partial => format!(
             "{} — {}",
@@ -361,7 +361,7 @@ async fn new(ctx: &Ctx, a: StoryNewArgs) -> CliResult<()> {
     let spinner = ctx
         .out
         .spinner(format!("Writing a story about {}…", hero.name));
-    let made = ctx.client.stories().create(body).await;
+    let made = ctx.client.stories().generate(body).await;
     spinner.finish_and_clear();
     let mut story = made?;
     let jobs = StoryJobs {
@@ -378,7 +378,12 @@ async fn new(ctx: &Ctx, a: StoryNewArgs) -> CliResult<()> {
         finished = false;
     }
     ctx.sync_best_effort().await?;
-    let story = ctx.client.stories().get(story.id).await?.unwrap_or(story);
+    let story = ctx
+        .client
+        .stories()
+        .get(story.id.into())
+        .await?
+        .unwrap_or(story);
     let note = ctx.note().await?;
     if ctx.out.json {
         ctx.out.print_json(&json!({
@@ -436,7 +441,7 @@ async fn read(ctx: &Ctx, query: &str, no_count: bool) -> CliResult<()> {
     if ctx.out.json {
         let counted = !no_count;
         let story = if counted {
-            ctx.client.stories().play(story.id, 1).await?
+            ctx.client.stories().play(story.id.into(), 1).await?
         } else {
             story
         };
@@ -460,7 +465,7 @@ async fn read(ctx: &Ctx, query: &str, no_count: bool) -> CliResult<()> {
         None => ctx.out.line(text),
     }
     if !no_count {
-        ctx.client.stories().play(story.id, 1).await?;
+        ctx.client.stories().play(story.id.into(), 1).await?;
         // Sending the play count is housekeeping; its note only matters when something waits.
         let note = ctx.after_write().await?;
         if note.failed > 0 || note.conflicts > 0 {
@@ -488,7 +493,7 @@ async fn edit(
         .client
         .stories()
         .update(
-            story.id,
+            story.id.into(),
             StoryUpdate {
                 title,
                 content,
@@ -498,7 +503,12 @@ async fn edit(
         .await?;
     let note = ctx.after_write().await?;
     ctx.check_refused(EntityKind::Story, story.id).await?;
-    let updated = ctx.client.stories().get(story.id).await?.unwrap_or(updated);
+    let updated = ctx
+        .client
+        .stories()
+        .get(story.id.into())
+        .await?
+        .unwrap_or(updated);
     let line = format!(
         "{} Updated “{}” ({}).",
         good("✓"),
@@ -511,7 +521,11 @@ async fn edit(
 async fn favorite(ctx: &Ctx, query: &str, on: bool) -> CliResult<()> {
     ctx.sync_best_effort().await?;
     let story = find(ctx, query).await?;
-    let story = ctx.client.stories().set_favorite(story.id, on).await?;
+    let story = ctx
+        .client
+        .stories()
+        .set_favorite(story.id.into(), on)
+        .await?;
     let note = ctx.after_write().await?;
     let line = if on {
         format!("{} “{}” is a favourite.", notice("★"), bold(&story.title))
@@ -528,7 +542,7 @@ async fn delete(ctx: &Ctx, query: &str, yes: bool) -> CliResult<()> {
         ctx.out.line("Nothing deleted.");
         return Ok(());
     }
-    ctx.client.stories().delete(story.id).await?;
+    ctx.client.stories().delete(story.id.into()).await?;
     let note = ctx.after_write().await?;
     if ctx.out.json {
         ctx.out
@@ -556,7 +570,7 @@ async fn audio(
     let asked = ctx
         .client
         .stories()
-        .generate_audio(story.id, AudioRequest { language, voice })
+        .generate_audio(story.id.into(), AudioRequest { language, voice })
         .await;
     spinner.finish_and_clear();
     let mut story = asked?;
@@ -615,7 +629,11 @@ async fn illustrations(ctx: &Ctx, query: &str, wait: WaitArgs) -> CliResult<()> 
     let story = find(ctx, query).await?;
     ctx.ensure_on_server(EntityKind::Story, story.id).await?;
     let spinner = ctx.out.spinner("Asking for pictures…");
-    let asked = ctx.client.stories().generate_illustrations(story.id).await;
+    let asked = ctx
+        .client
+        .stories()
+        .generate_illustrations(story.id.into())
+        .await;
     spinner.finish_and_clear();
     let mut story = asked?;
     let mut finished = false;

@@ -1,25 +1,23 @@
 //! `sync` and `sync --watch`.
 //!
-//! `--watch` keeps the process running on the live stream: every `changed` event triggers a
-//! sync (which pulls what another device did), `job` events are printed as they come, and a
-//! dropped connection is reopened with capped backoff, with a catch-up sync after each
-//! reconnect (events sent while disconnected are lost by design; the change feed is not).
-//! With `--json` every happening is one JSON object per line, for scripts that react to them.
-
-use std::time::Duration;
+//! `--watch` keeps the process running on the client core's live sync
+//! ([`storyloom_client::LiveSync`]): a `changed` event for data this device has not pulled
+//! triggers a sync (which pulls what another device did), `job` events are printed as they
+//! come, and a dropped connection is reopened with the core's capped backoff, with a catch-up
+//! sync after each reconnect (events sent while disconnected are lost by design; the change
+//! feed is not). The CLI only prints what the follower reports. With `--json` every happening
+//! is one JSON object per line, for scripts that react to them.
 
 use serde_json::{Value, json};
-use storyloom_client::{OutboxState, SyncReport};
+use storyloom_client::{Error as ClientError, JobEvent, LiveEvent, OutboxState, SyncReport};
+use storyloom_domain::JobProgress;
+use tokio::sync::broadcast::error::RecvError;
 
 use crate::cli::SyncArgs;
 use crate::context::Ctx;
 use crate::error::{CliError, CliResult};
-use crate::live::{JobEvent, LiveStream, SseEvent};
 use crate::output::{code, dim, good, notice, plural};
 use crate::resolve::short_id;
-
-/// Longest wait between reconnection attempts.
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 fn report_json(r: &SyncReport) -> Value {
     json!({
@@ -101,55 +99,93 @@ fn stamp() -> String {
     dim(chrono::Local::now().format("%H:%M:%S"))
 }
 
-/// What `watch` does with one event.
-async fn handle(ctx: &Ctx, ev: SseEvent) -> CliResult<()> {
-    match ev.event.as_str() {
-        // `ready` opens every connection: catch up on what happened while disconnected.
-        "ready" | "changed" => match ctx.sync_strict().await {
-            Ok(r) => {
-                let note = ctx.note().await?;
-                if r.pushed + r.pulled + r.failed + r.conflicts == 0 {
-                    return Ok(());
-                }
-                if ctx.out.json {
-                    ctx.out.print_json_line(
-                        &json!({"event": "synced", "report": report_json(&r), "sync": note}),
-                    );
-                } else {
-                    ctx.out.line(format!("{} {}", stamp(), describe(&r)));
-                    ctx.print_note(&note, false);
-                }
-            }
-            Err(CliError::NotSignedIn) => return Err(CliError::NotSignedIn),
-            Err(e) => {
-                if ctx.out.json {
-                    ctx.out
-                        .print_json_line(&json!({"event": "syncFailed", "error": e.to_string()}));
-                } else {
-                    ctx.out.warn(format!("sync failed: {e}"));
-                }
-            }
-        },
-        "job" => {
-            let Ok(job) = serde_json::from_str::<JobEvent>(&ev.data) else {
+/// The word for a job's progress.
+pub(crate) fn progress_word(p: JobProgress) -> &'static str {
+    match p {
+        JobProgress::Processing => "processing",
+        JobProgress::Completed => "completed",
+        JobProgress::Partial => "partial",
+        JobProgress::Failed => "failed",
+    }
+}
+
+fn print_job(ctx: &Ctx, job: &JobEvent) {
+    if ctx.out.json {
+        ctx.out
+            .print_json_line(&json!({"event": "job", "job": job}));
+    } else {
+        ctx.out.line(format!(
+            "{} {} {} {}: {}",
+            stamp(),
+            job.entity.name(),
+            code(short_id(job.id)),
+            job.kind.name(),
+            progress_word(job.status)
+        ));
+    }
+}
+
+/// What `watch` does with one thing the follower reports.
+async fn handle(ctx: &Ctx, ev: LiveEvent) -> CliResult<()> {
+    match ev {
+        LiveEvent::Synced(r) => {
+            ctx.record_sync(Ok(()));
+            if r.pushed + r.pulled + r.failed + r.conflicts == 0 {
                 return Ok(());
-            };
+            }
+            let note = ctx.note().await?;
             if ctx.out.json {
-                ctx.out.print_json_line(&json!({"event": "job", "job": {
-                    "entity": job.entity, "id": job.id, "kind": job.kind, "status": job.status,
-                }}));
+                ctx.out.print_json_line(
+                    &json!({"event": "synced", "report": report_json(&r), "sync": note}),
+                );
+            } else {
+                ctx.out.line(format!("{} {}", stamp(), describe(&r)));
+                ctx.print_note(&note, false);
+            }
+        }
+        LiveEvent::SyncFailed(e) => {
+            if matches!(*e, ClientError::SignedOut) {
+                return Err(CliError::NotSignedIn);
+            }
+            ctx.record_sync(Err(&e));
+            if ctx.out.json {
+                ctx.out
+                    .print_json_line(&json!({"event": "syncFailed", "error": e.to_string()}));
+            } else {
+                ctx.out.warn(format!("sync failed: {e}"));
+            }
+        }
+        LiveEvent::Job(job) => print_job(ctx, &job),
+        LiveEvent::Disconnected { .. } => {
+            if ctx.out.json {
+                ctx.out.print_json_line(&json!({"event": "disconnected"}));
             } else {
                 ctx.out.line(format!(
-                    "{} {} {} {}: {}",
+                    "{} {}",
                     stamp(),
-                    job.entity,
-                    code(short_id(job.id)),
-                    job.kind,
-                    job.status
+                    notice("connection lost; reconnecting…")
                 ));
             }
         }
-        _ => {}
+        LiveEvent::Unreachable { error, retry_in } => {
+            if matches!(*error, ClientError::SignedOut) {
+                return Err(CliError::NotSignedIn);
+            }
+            if ctx.out.json {
+                ctx.out.print_json_line(&json!({
+                    "event": "unreachable", "error": error.to_string(),
+                    "retryInSecs": retry_in.as_secs(),
+                }));
+            } else {
+                ctx.out.line(format!(
+                    "{} {} retrying in {} s",
+                    stamp(),
+                    notice(format!("{error};")),
+                    retry_in.as_secs()
+                ));
+            }
+        }
+        LiveEvent::Connected => {}
     }
     Ok(())
 }
@@ -165,55 +201,20 @@ async fn watch(ctx: &Ctx) -> CliResult<()> {
             ctx.server
         ));
     }
-    let mut backoff = Duration::from_secs(1);
+    let live = ctx.client.sync().start_live();
+    let mut events = live.events();
     loop {
-        let opened = tokio::select! {
-            r = LiveStream::open(&ctx.client) => r,
+        let next = tokio::select! {
+            r = events.recv() => r,
             _ = tokio::signal::ctrl_c() => return Ok(()),
         };
-        match opened {
-            Ok(mut live) => {
-                backoff = Duration::from_secs(1);
-                loop {
-                    let next = tokio::select! {
-                        r = live.next() => r,
-                        _ = tokio::signal::ctrl_c() => return Ok(()),
-                    };
-                    match next {
-                        Ok(Some(ev)) => handle(ctx, ev).await?,
-                        Ok(None) | Err(_) => break,
-                    }
-                }
-                if ctx.out.json {
-                    ctx.out.print_json_line(&json!({"event": "disconnected"}));
-                } else {
-                    ctx.out.line(format!(
-                        "{} {}",
-                        stamp(),
-                        notice("connection lost; reconnecting…")
-                    ));
-                }
-            }
-            Err(CliError::NotSignedIn) => return Err(CliError::NotSignedIn),
-            Err(e) => {
-                if ctx.out.json {
-                    ctx.out.print_json_line(&json!({
-                        "event": "unreachable", "error": e.to_string(), "retryInSecs": backoff.as_secs(),
-                    }));
-                } else {
-                    ctx.out.line(format!(
-                        "{} {} retrying in {} s",
-                        stamp(),
-                        notice(format!("{e};")),
-                        backoff.as_secs()
-                    ));
-                }
+        match next {
+            Ok(ev) => handle(ctx, ev).await?,
+            // Missed some while busy printing: the next sync reports the state anyway.
+            Err(RecvError::Lagged(_)) => {}
+            Err(RecvError::Closed) => {
+                return Err(CliError::Local("the live sync stopped".into()));
             }
         }
-        tokio::select! {
-            _ = tokio::time::sleep(backoff) => {}
-            _ = tokio::signal::ctrl_c() => return Ok(()),
-        }
-        backoff = (backoff * 2).min(MAX_BACKOFF);
     }
 }

@@ -9,18 +9,51 @@
 //!   page and its cursor, are never half-stored.
 //! - Async code calls [`Db::write_async`]/[`Db::read_async`], which move the work to tokio's
 //!   blocking pool (no tokio-rusqlite).
+//!
+//! Submodules, each a set of functions on a connection or transaction that the layers above
+//! compose inside [`Db::write`]: [`rows`] (the entity tables), [`outbox`] (queued
+//! mutations), [`conflicts`] (clashes parked for the app), [`meta`] (cursor, owner). The
+//! cache knows entities only through their declarations ([`crate::entity`]); it calls
+//! nothing above it.
 
-pub(crate) mod dao;
+pub mod conflicts;
+pub(crate) mod meta;
+pub mod outbox;
+pub(crate) mod rows;
 pub mod schema;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use storyloom_domain::EntityKind;
+use uuid::Uuid;
 
+use crate::entity;
 use crate::error::{Error, Result};
 
-pub use dao::SyncStatus;
+pub use rows::SyncStatus;
+
+/// Drop a row for good with everything that belongs to it — its children (declared by their
+/// [`entity::Parent`]), and everything queued or parked for any of them — as the server
+/// deletes them with their parent.
+pub(crate) fn forget(tx: &Connection, kind: EntityKind, id: Uuid) -> Result<()> {
+    forget_children(tx, kind, id)?;
+    rows::delete(tx, kind, id)?;
+    outbox::remove_for(tx, kind, id)?;
+    conflicts::remove_for(tx, kind, id)?;
+    Ok(())
+}
+
+/// [`forget`] every child of `(kind, id)`, keeping the row itself.
+pub(crate) fn forget_children(tx: &Connection, kind: EntityKind, id: Uuid) -> Result<()> {
+    for child in entity::spec(kind).children() {
+        for child_id in rows::child_ids(tx, child.kind, id)? {
+            forget(tx, child.kind, child_id)?;
+        }
+    }
+    Ok(())
+}
 
 /// Handle to the local cache; cheap to clone.
 #[derive(Clone)]
@@ -138,11 +171,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("cache.sqlite")).unwrap();
         db.write(|tx| {
-            dao::meta_set(tx, "cursor", "7")?;
+            meta::set(tx, "cursor", "7")?;
             Ok(())
         })
         .unwrap();
-        let v = db.read(|c| dao::meta_get(c, "cursor")).unwrap();
+        let v = db.read(|c| meta::get(c, "cursor")).unwrap();
         assert_eq!(v.as_deref(), Some("7"));
         let mode: String = db
             .read(|c| Ok(c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?))
@@ -158,10 +191,10 @@ mod tests {
     fn failed_write_rolls_back() {
         let db = Db::open_in_memory().unwrap();
         let r: Result<()> = db.write(|tx| {
-            dao::meta_set(tx, "cursor", "1")?;
+            meta::set(tx, "cursor", "1")?;
             Err(Error::Invalid("boom".into()))
         });
         assert!(r.is_err());
-        assert_eq!(db.read(|c| dao::meta_get(c, "cursor")).unwrap(), None);
+        assert_eq!(db.read(|c| meta::get(c, "cursor")).unwrap(), None);
     }
 }

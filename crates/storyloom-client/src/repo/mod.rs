@@ -1,35 +1,40 @@
 //! Repositories: what the app calls to read and change its data.
 //!
-//! Reads come from the local cache only. Writes change the local row **and** append a mutation
-//! to the outbox in one transaction, then return (optimistic; ids are client-made UUIDv7, so an
-//! offline-made entity keeps its id on the server). Consecutive edits of an entity that has not
-//! been handed to the network yet are folded into its queued create/update, so "create then
-//! edit offline" reaches the server as one create with the final fields, and an edit never
-//! conflicts with its own earlier edit. Generation (story text, audio, illustrations, avatar,
-//! event enhancement) can only happen on the server: those calls go online and answer
-//! [`crate::Error::Offline`] without a connection.
+//! One generic [`Repository`] serves every synced entity the app edits: reads come from the
+//! local cache only; writes validate the body, change the local row **and** append a
+//! mutation to the outbox in one transaction ([`crate::local`]), then return (optimistic;
+//! ids are client-made UUIDv7, so an offline-made entity keeps its id on the server). What
+//! an entity adds beyond that lives in its own file: a story's plays and filters, the
+//! generation calls. Generation (story text, audio, illustrations, avatar, event enhancement)
+//! can only happen on the server: those calls go online and answer [`crate::Error::Offline`]
+//! without a connection; their answers are folded into the cache through the sync planner
+//! ([`crate::sync`] owns "apply a server row"), so a pending local edit is not overwritten.
 
 mod events;
 mod heroes;
 mod stories;
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 
-use serde::de::DeserializeOwned;
 use serde_json::Value;
-use storyloom_domain::{Change, EntityKind, FieldErrors, MutationOp, Validate};
+use storyloom_domain::{Change, CustomEvent, EntityKind, FieldErrors, Hero, Story, Validate, time};
 use tokio::sync::{Notify, broadcast};
 use uuid::Uuid;
 
 use crate::api::ApiClient;
-use crate::db::dao::{self, StoredRow, now_ms};
+use crate::db::rows::{self, Filter};
 use crate::db::{Db, SyncStatus};
+use crate::entity::{SyncEntity, VERSION};
 use crate::error::{Error, Result};
 use crate::sync::EntityEvent;
 
-pub use events::CustomEventRepository;
-pub use heroes::HeroRepository;
-pub use stories::StoryRepository;
+/// The app's heroes.
+pub type HeroRepository = Repository<Hero>;
+/// The app's stories.
+pub type StoryRepository = Repository<Story>;
+/// The family's own story occasions.
+pub type CustomEventRepository = Repository<CustomEvent>;
 
 /// Local sync bookkeeping of one entity, for "not yet synced" badges and error messages.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,37 +60,21 @@ pub(crate) struct RepoCtx {
 }
 
 impl RepoCtx {
-    pub(crate) fn written(&self, events: Vec<EntityEvent>) {
+    fn written(&self, events: Vec<EntityEvent>) {
         self.trigger.notify_one();
+        self.emit(events);
+    }
+
+    fn emit(&self, events: Vec<EntityEvent>) {
         for e in events {
             let _ = self.events.send(e);
         }
     }
 
-    pub(crate) async fn get<T: DeserializeOwned + Send + 'static>(
-        &self,
-        kind: EntityKind,
-        id: Uuid,
-    ) -> Result<Option<T>> {
-        self.db
-            .read_async(move |c| match dao::get_row(c, kind, id)? {
-                Some(r) if !r.deleted => Ok(Some(serde_json::from_value(r.data)?)),
-                _ => Ok(None),
-            })
-            .await
-    }
-
-    pub(crate) async fn list<T: DeserializeOwned + Send + 'static>(
-        &self,
-        kind: EntityKind,
-        filter: &'static str,
-        args: Vec<rusqlite::types::Value>,
-    ) -> Result<Vec<T>> {
+    async fn list<E: SyncEntity>(&self, filter: Filter) -> Result<Vec<E>> {
         self.db
             .read_async(move |c| {
-                let refs: Vec<&dyn rusqlite::ToSql> =
-                    args.iter().map(|a| a as &dyn rusqlite::ToSql).collect();
-                dao::list_rows(c, kind, filter, &refs)?
+                rows::list(c, E::SPEC.kind, &filter)?
                     .into_iter()
                     .map(|r| Ok(serde_json::from_value(r.data)?))
                     .collect()
@@ -93,23 +82,10 @@ impl RepoCtx {
             .await
     }
 
-    pub(crate) async fn sync_info(&self, kind: EntityKind, id: Uuid) -> Result<Option<SyncInfo>> {
-        self.db
-            .read_async(move |c| {
-                Ok(dao::get_row(c, kind, id)?.map(|r| SyncInfo {
-                    status: r.status,
-                    error: r.sync_error,
-                    version: r.version,
-                    last_synced_at: r.last_synced_at,
-                }))
-            })
-            .await
-    }
-
     /// Fold a server answer (generation calls) into the cache through the planner, so a
     /// pending local edit is not overwritten by it.
-    pub(crate) async fn absorb(&self, kind: EntityKind, id: Uuid, data: Value) -> Result<()> {
-        let version = data.get("version").and_then(Value::as_i64).unwrap_or(0);
+    async fn absorb(&self, kind: EntityKind, id: Uuid, data: Value) -> Result<()> {
+        let version = data.get(VERSION).and_then(Value::as_i64).unwrap_or(0);
         let change = Change {
             entity: kind,
             id,
@@ -125,169 +101,136 @@ impl RepoCtx {
                 Ok(ev)
             })
             .await?;
-        for e in events {
-            let _ = self.events.send(e);
-        }
+        self.emit(events);
         Ok(())
+    }
+
+    async fn absorb_entity<E: SyncEntity>(&self, id: Uuid, entity: &E) -> Result<()> {
+        self.absorb(E::SPEC.kind, id, serde_json::to_value(entity)?)
+            .await
     }
 }
 
-pub(crate) fn validate<T: Validate>(body: &T) -> Result<()> {
+fn validate<T: Validate>(body: &T) -> Result<()> {
     body.validate()
         .map_err(|e: FieldErrors| Error::Validation(e))
 }
 
-/// Copy every top-level key of `fields` into `target` (a JSON object merge, one level deep,
-/// which is exactly PATCH semantics: present keys replace, `null` clears).
-pub(crate) fn merge_fields(target: &mut Value, fields: &Value) {
-    if let (Some(t), Some(f)) = (target.as_object_mut(), fields.as_object()) {
-        for (k, v) in f {
-            t.insert(k.clone(), v.clone());
+/// The repository of one synced entity `E` (heroes, stories, custom events): local reads,
+/// optimistic writes. Cheap to clone.
+pub struct Repository<E> {
+    ctx: RepoCtx,
+    entity: PhantomData<fn() -> E>,
+}
+
+impl<E> Clone for Repository<E> {
+    fn clone(&self) -> Self {
+        Self {
+            ctx: self.ctx.clone(),
+            entity: PhantomData,
         }
     }
 }
 
-/// Fields a create body of `kind` can carry, so a later local edit can fold into it.
-fn create_accepts(kind: EntityKind, field: &str) -> bool {
-    match kind {
-        EntityKind::Story => matches!(field, "title" | "content"),
-        EntityKind::Hero | EntityKind::CustomEvent => true,
-        EntityKind::Illustration => false,
+impl<E: SyncEntity> std::fmt::Debug for Repository<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Repository")
+            .field("entity", &E::SPEC.kind)
+            .finish_non_exhaustive()
     }
 }
 
-/// Store a new local entity and queue its create.
-pub(crate) fn local_create(
-    tx: &rusqlite::Connection,
-    kind: EntityKind,
-    id: Uuid,
-    data: Value,
-    create_body: &Value,
-) -> Result<()> {
-    let row = StoredRow {
-        id,
-        data,
-        base: None,
-        version: 0,
-        status: SyncStatus::PendingCreate,
-        deleted: false,
-        local_updated_at: now_ms(),
-        last_synced_at: None,
-        sync_error: None,
-        favorite_edited_at: None,
-    };
-    dao::put_row(tx, kind, &row)?;
-    dao::outbox_push(tx, kind, MutationOp::Create, id, None, Some(create_body))?;
-    Ok(())
-}
-
-fn live_row(tx: &rusqlite::Connection, kind: EntityKind, id: Uuid) -> Result<StoredRow> {
-    match dao::get_row(tx, kind, id)? {
-        Some(r) if !r.deleted => Ok(r),
-        _ => Err(Error::NotFound { entity: kind, id }),
-    }
-}
-
-/// Apply `patch` (an update body) to the local row and queue it; returns the new row data.
-pub(crate) fn local_update(
-    tx: &rusqlite::Connection,
-    kind: EntityKind,
-    id: Uuid,
-    patch: &Value,
-) -> Result<Value> {
-    let mut row = live_row(tx, kind, id)?;
-    merge_fields(&mut row.data, patch);
-    row.local_updated_at = now_ms();
-    if patch.get("isFavorite").is_some() {
-        row.favorite_edited_at = Some(row.local_updated_at);
-    }
-    if matches!(row.status, SyncStatus::Synced | SyncStatus::Failed) {
-        row.status = SyncStatus::PendingUpdate;
-    }
-    dao::put_row(tx, kind, &row)?;
-
-    // Fold into the last queued mutation of this entity if it has never been handed to the
-    // network (attempts = 0): a create or update that can carry every patched field.
-    let queued = dao::outbox_for(tx, kind, id)?;
-    if let Some(last) = queued
-        .last()
-        .filter(|e| e.attempts == 0 && e.state == dao::OutboxState::Queued)
-    {
-        let foldable = match last.op {
-            MutationOp::Update => true,
-            MutationOp::Create => patch
-                .as_object()
-                .is_some_and(|o| o.keys().all(|k| create_accepts(kind, k))),
-            _ => false,
-        };
-        if foldable {
-            let mut fields = last
-                .fields
-                .clone()
-                .unwrap_or_else(|| Value::Object(Default::default()));
-            merge_fields(&mut fields, patch);
-            dao::outbox_set_fields(tx, last.seq, &fields)?;
-            return Ok(row.data);
+impl<E: SyncEntity> Repository<E> {
+    pub(crate) fn new(ctx: RepoCtx) -> Self {
+        Self {
+            ctx,
+            entity: PhantomData,
         }
     }
-    let base = (row.version > 0).then_some(row.version);
-    dao::outbox_push(tx, kind, MutationOp::Update, id, base, Some(patch))?;
-    Ok(row.data)
-}
 
-/// Delete locally (hidden at once) and queue the delete; an entity the server never saw is
-/// simply forgotten. Children go too, as they do on the server.
-pub(crate) fn local_delete(tx: &rusqlite::Connection, kind: EntityKind, id: Uuid) -> Result<()> {
-    let mut row = live_row(tx, kind, id)?;
-    let queued = dao::outbox_for(tx, kind, id)?;
-    let never_sent = row.version == 0 && queued.iter().all(|e| e.attempts == 0);
-    match kind {
-        EntityKind::Hero => {
-            for story in dao::child_ids(tx, EntityKind::Story, "hero_id", id)? {
-                forget(tx, EntityKind::Story, story)?;
-            }
-        }
-        EntityKind::Story => {
-            for ill in dao::child_ids(tx, EntityKind::Illustration, "story_id", id)? {
-                dao::delete_row(tx, EntityKind::Illustration, ill)?;
-            }
-        }
-        _ => {}
-    }
-    if never_sent {
-        dao::delete_row(tx, kind, id)?;
-        dao::outbox_remove_for(tx, kind, id)?;
-        dao::conflict_remove_for(tx, kind, id)?;
-        return Ok(());
-    }
-    // Queued edits of a row about to be deleted are pointless; ones maybe sent stay in order.
-    for e in queued
-        .iter()
-        .filter(|e| e.attempts == 0 && e.op != MutationOp::Create)
-    {
-        dao::outbox_remove(tx, e.seq)?;
-    }
-    dao::conflict_remove_for(tx, kind, id)?;
-    row.deleted = true;
-    row.status = SyncStatus::PendingDelete;
-    row.local_updated_at = now_ms();
-    dao::put_row(tx, kind, &row)?;
-    let base = (row.version > 0).then_some(row.version);
-    dao::outbox_push(tx, kind, MutationOp::Delete, id, base, None)?;
-    Ok(())
-}
+    const KIND: EntityKind = E::SPEC.kind;
 
-/// Drop a child row and everything queued for it (the server deletes it with its parent).
-pub(crate) fn forget(tx: &rusqlite::Connection, kind: EntityKind, id: Uuid) -> Result<()> {
-    if kind == EntityKind::Story {
-        for ill in dao::child_ids(tx, EntityKind::Illustration, "story_id", id)? {
-            dao::delete_row(tx, EntityKind::Illustration, ill)?;
-        }
+    /// Every entity in the cache, newest first.
+    pub async fn list(&self) -> Result<Vec<E>> {
+        self.ctx.list(Filter::all()).await
     }
-    dao::delete_row(tx, kind, id)?;
-    dao::outbox_remove_for(tx, kind, id)?;
-    dao::conflict_remove_for(tx, kind, id)?;
-    Ok(())
+
+    /// One entity from the cache; `None` when it is not (or no longer) on the device.
+    pub async fn get(&self, id: E::Id) -> Result<Option<E>> {
+        let id: Uuid = id.into();
+        self.ctx
+            .db
+            .read_async(move |c| match rows::get(c, Self::KIND, id)? {
+                Some(r) if !r.deleted => Ok(Some(serde_json::from_value(r.data)?)),
+                _ => Ok(None),
+            })
+            .await
+    }
+
+    /// Sync bookkeeping of one entity.
+    pub async fn sync_info(&self, id: E::Id) -> Result<Option<SyncInfo>> {
+        let id: Uuid = id.into();
+        self.ctx
+            .db
+            .read_async(move |c| {
+                Ok(rows::get(c, Self::KIND, id)?.map(|r| SyncInfo {
+                    status: r.status,
+                    error: r.sync_error,
+                    version: r.version,
+                    last_synced_at: r.last_synced_at,
+                }))
+            })
+            .await
+    }
+
+    /// Create locally and queue it. The id is made here unless the body brings one.
+    pub async fn create(&self, mut body: E::Create) -> Result<E> {
+        validate(&body)?;
+        let id = E::create_id(&mut body);
+        let entity = E::new_local(id, &mut body, time::now()).map_err(Error::Validation)?;
+        let data = serde_json::to_value(&entity)?;
+        let fields = serde_json::to_value(&body)?;
+        self.ctx
+            .db
+            .write_async(move |tx| crate::local::create(tx, Self::KIND, id, data, &fields))
+            .await?;
+        self.ctx.written(vec![EntityEvent::Changed {
+            entity: Self::KIND,
+            id,
+        }]);
+        Ok(entity)
+    }
+
+    /// Edit locally and queue the edit.
+    pub async fn update(&self, id: E::Id, patch: E::Update) -> Result<E> {
+        validate(&patch)?;
+        let id: Uuid = id.into();
+        let patch = serde_json::to_value(&patch)?;
+        let data = self
+            .ctx
+            .db
+            .write_async(move |tx| crate::local::update(tx, Self::KIND, id, &patch))
+            .await?;
+        self.ctx.written(vec![EntityEvent::Changed {
+            entity: Self::KIND,
+            id,
+        }]);
+        Ok(serde_json::from_value(data)?)
+    }
+
+    /// Delete locally (and, as on the server, what belongs to it) and queue the delete.
+    pub async fn delete(&self, id: E::Id) -> Result<()> {
+        let id: Uuid = id.into();
+        self.ctx
+            .db
+            .write_async(move |tx| crate::local::delete(tx, Self::KIND, id))
+            .await?;
+        self.ctx.written(vec![EntityEvent::Deleted {
+            entity: Self::KIND,
+            id,
+        }]);
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use storyloom_domain::{
     StoryUpdate,
 };
 
-use crate::db::dao;
+use crate::db::outbox;
 use crate::{Client, Error, RetryConfig, SyncStatus};
 
 fn offline_client() -> Client {
@@ -75,7 +75,7 @@ async fn create_then_edit_before_sync_is_one_create_with_the_final_fields() {
     let updated = c
         .heroes()
         .update(
-            h.id,
+            h.id.into(),
             HeroUpdate {
                 name: Some("Bea".into()),
                 ..Default::default()
@@ -84,7 +84,10 @@ async fn create_then_edit_before_sync_is_one_create_with_the_final_fields() {
         .await
         .unwrap();
     assert_eq!(updated.name, "Bea");
-    assert_eq!(c.heroes().get(h.id).await.unwrap().unwrap().name, "Bea");
+    assert_eq!(
+        c.heroes().get(h.id.into()).await.unwrap().unwrap().name,
+        "Bea"
+    );
     let outbox = c.sync().outbox().await.unwrap();
     assert_eq!(outbox.len(), 1);
     assert_eq!(outbox[0].op, MutationOp::Create);
@@ -92,7 +95,12 @@ async fn create_then_edit_before_sync_is_one_create_with_the_final_fields() {
     assert_eq!(fields["name"], "Bea");
     assert_eq!(fields["id"], json!(h.id));
     assert_eq!(
-        c.heroes().sync_info(h.id).await.unwrap().unwrap().status,
+        c.heroes()
+            .sync_info(h.id.into())
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
         SyncStatus::PendingCreate
     );
 }
@@ -106,7 +114,7 @@ async fn an_edit_after_a_send_attempt_is_queued_separately() {
     assert!(c.sync().sync_all().await.unwrap_err().is_offline());
     c.heroes()
         .update(
-            h.id,
+            h.id.into(),
             HeroUpdate {
                 age: Some(6),
                 ..Default::default()
@@ -135,7 +143,7 @@ async fn story_favourite_cannot_fold_into_an_import_and_follows_it() {
     let s = c.stories().create(import(h.id, "Moon")).await.unwrap();
     c.stories()
         .update(
-            s.id,
+            s.id.into(),
             StoryUpdate {
                 title: Some("Big moon".into()),
                 ..Default::default()
@@ -143,7 +151,7 @@ async fn story_favourite_cannot_fold_into_an_import_and_follows_it() {
         )
         .await
         .unwrap();
-    c.stories().set_favorite(s.id, true).await.unwrap();
+    c.stories().set_favorite(s.id.into(), true).await.unwrap();
     let ops: Vec<_> = c
         .sync()
         .outbox()
@@ -157,16 +165,26 @@ async fn story_favourite_cannot_fold_into_an_import_and_follows_it() {
     assert_eq!(ops[0].0, MutationOp::Create);
     assert_eq!(ops[0].1["title"], "Big moon");
     assert_eq!(ops[1], (MutationOp::Update, json!({"isFavorite": true})));
-    assert_eq!(c.stories().list(None, Some(true)).await.unwrap().len(), 1);
+    assert_eq!(
+        c.stories().list_by(None, Some(true)).await.unwrap().len(),
+        1
+    );
     assert_eq!(
         c.stories()
-            .list(Some(h.id), Some(false))
+            .list_by(Some(h.id.into()), Some(false))
             .await
             .unwrap()
             .len(),
         0
     );
-    assert_eq!(c.stories().list(Some(h.id), None).await.unwrap().len(), 1);
+    assert_eq!(
+        c.stories()
+            .list_by(Some(h.id.into()), None)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -174,9 +192,9 @@ async fn plays_travel_as_increments_and_fold_up_to_100() {
     let c = offline_client();
     let h = c.heroes().create(hero("Ada")).await.unwrap();
     let s = c.stories().create(import(h.id, "Moon")).await.unwrap();
-    c.stories().play(s.id, 60).await.unwrap();
-    let after = c.stories().play(s.id, 30).await.unwrap();
-    c.stories().play(s.id, 20).await.unwrap();
+    c.stories().play(s.id.into(), 60).await.unwrap();
+    let after = c.stories().play(s.id.into(), 30).await.unwrap();
+    c.stories().play(s.id.into(), 20).await.unwrap();
     assert_eq!(after.play_count, 90);
     assert!(after.last_played_at.is_some());
     let incs: Vec<_> = c
@@ -190,7 +208,7 @@ async fn plays_travel_as_increments_and_fold_up_to_100() {
         .collect();
     assert_eq!(incs, vec![90, 20]);
     assert!(matches!(
-        c.stories().play(s.id, 0).await,
+        c.stories().play(s.id.into(), 0).await,
         Err(Error::Validation(_))
     ));
 }
@@ -200,10 +218,10 @@ async fn deleting_what_the_server_never_saw_leaves_nothing() {
     let c = offline_client();
     let h = c.heroes().create(hero("Ada")).await.unwrap();
     let s = c.stories().create(import(h.id, "Moon")).await.unwrap();
-    c.heroes().delete(h.id).await.unwrap();
-    assert!(c.heroes().get(h.id).await.unwrap().is_none());
+    c.heroes().delete(h.id.into()).await.unwrap();
+    assert!(c.heroes().get(h.id.into()).await.unwrap().is_none());
     assert!(
-        c.stories().get(s.id).await.unwrap().is_none(),
+        c.stories().get(s.id.into()).await.unwrap().is_none(),
         "stories go with their hero"
     );
     assert!(c.sync().outbox().await.unwrap().is_empty());
@@ -216,16 +234,21 @@ async fn deleting_a_synced_row_hides_it_and_queues_the_delete() {
     // Pretend the create went through at version 4.
     c.db()
         .write(|tx| {
-            let e = dao::outbox_all(tx)?.remove(0);
+            let e = outbox::all(tx)?.remove(0);
             crate::sync::apply::mark_applied(tx, &e, Some(4))
         })
         .unwrap();
     assert_eq!(
-        c.heroes().sync_info(h.id).await.unwrap().unwrap().status,
+        c.heroes()
+            .sync_info(h.id.into())
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
         SyncStatus::Synced
     );
-    c.heroes().delete(h.id).await.unwrap();
-    assert!(c.heroes().get(h.id).await.unwrap().is_none());
+    c.heroes().delete(h.id.into()).await.unwrap();
+    assert!(c.heroes().get(h.id.into()).await.unwrap().is_none());
     assert!(c.heroes().list().await.unwrap().is_empty());
     let outbox = c.sync().outbox().await.unwrap();
     assert_eq!(
@@ -233,7 +256,12 @@ async fn deleting_a_synced_row_hides_it_and_queues_the_delete() {
         (MutationOp::Delete, Some(4))
     );
     assert_eq!(
-        c.heroes().sync_info(h.id).await.unwrap().unwrap().status,
+        c.heroes()
+            .sync_info(h.id.into())
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
         SyncStatus::PendingDelete
     );
 }
@@ -247,17 +275,22 @@ async fn generation_needs_the_network() {
     gen_story.content = None;
     fake_session(&c);
     assert!(matches!(
-        c.stories().create(gen_story).await,
+        c.stories().generate(gen_story.clone()).await,
         Err(Error::Offline)
+    ));
+    // Only an import is made on the device.
+    assert!(matches!(
+        c.stories().create(gen_story).await,
+        Err(Error::Validation(_))
     ));
     assert!(matches!(
         c.stories()
-            .generate_audio(h.id, AudioRequest::default())
+            .generate_audio(h.id.into(), AudioRequest::default())
             .await,
         Err(Error::Offline)
     ));
     assert!(matches!(
-        c.custom_events().enhance(h.id).await,
+        c.custom_events().enhance(h.id.into()).await,
         Err(Error::Offline)
     ));
 }
@@ -276,7 +309,9 @@ async fn invalid_input_is_refused_before_anything_is_stored() {
     assert!(c.sync().outbox().await.unwrap().is_empty());
     let missing = uuid::Uuid::now_v7();
     assert!(matches!(
-        c.heroes().update(missing, HeroUpdate::default()).await,
+        c.heroes()
+            .update(missing.into(), HeroUpdate::default())
+            .await,
         Err(Error::NotFound { .. })
     ));
 }

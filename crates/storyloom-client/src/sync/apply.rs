@@ -1,4 +1,7 @@
 //! Carry out the planner's decision on the cache, inside the caller's transaction.
+//!
+//! This module owns "apply a server row to the cache": the sync engine calls it for pulled
+//! changes and conflict answers, the repositories for the answers of generation calls.
 
 use rusqlite::Connection;
 use serde_json::Value;
@@ -6,9 +9,12 @@ use storyloom_domain::{Change, EntityKind, MutationOp};
 use uuid::Uuid;
 
 use super::EntityEvent;
-use super::plan::{Action, LocalRow, plan};
+use super::plan::{Action, LocalRow, plan_by};
 use crate::db::SyncStatus;
-use crate::db::dao::{self, ConflictKind, OutboxState, StoredRow, now_ms};
+use crate::db::conflicts::{self, ConflictKind};
+use crate::db::outbox::{self, OutboxState};
+use crate::db::rows::{self, StoredRow, now_ms};
+use crate::entity::{self, VERSION, merge_fields};
 use crate::error::Result;
 
 fn ms_to_time(ms: i64) -> chrono::DateTime<chrono::Utc> {
@@ -17,11 +23,12 @@ fn ms_to_time(ms: i64) -> chrono::DateTime<chrono::Utc> {
 
 /// The planner's view of a stored row plus what is queued for it.
 pub(crate) fn local_view(conn: &Connection, row: &StoredRow, kind: EntityKind) -> Result<LocalRow> {
-    let queued = dao::outbox_for(conn, kind, row.id)?;
+    let spec = entity::spec(kind);
+    let queued = outbox::for_entity(conn, kind, row.id)?;
     let pending_increments = queued
         .iter()
         .filter(|e| e.op == MutationOp::Increment)
-        .filter_map(|e| e.fields.as_ref()?.get("playCount")?.as_i64())
+        .filter_map(|e| spec.increment_of(e.fields.as_ref()))
         .sum();
     let has_pending_edit = queued
         .iter()
@@ -31,7 +38,7 @@ pub(crate) fn local_view(conn: &Connection, row: &StoredRow, kind: EntityKind) -
         version: row.version,
         status: row.status,
         deleted: row.deleted,
-        favorite_edited_at: row.favorite_edited_at.map(ms_to_time),
+        lww_edited_at: row.edited_at.map(ms_to_time),
         pending_increments,
         has_pending_edit,
     })
@@ -46,10 +53,10 @@ pub(crate) fn apply_change(
 ) -> Result<()> {
     let kind = change.entity;
     let id = change.id;
-    let row = dao::get_row(tx, kind, id)?;
+    let row = rows::get(tx, kind, id)?;
     let local = row.as_ref().map(|r| local_view(tx, r, kind)).transpose()?;
-    let action = plan(
-        kind,
+    let action = plan_by(
+        entity::spec(kind),
         local.as_ref(),
         row.as_ref().and_then(|r| r.base.as_ref()),
         change,
@@ -59,9 +66,9 @@ pub(crate) fn apply_change(
 }
 
 fn drop_edits(tx: &Connection, kind: EntityKind, id: Uuid) -> Result<()> {
-    for e in dao::outbox_for(tx, kind, id)? {
+    for e in outbox::for_entity(tx, kind, id)? {
         if matches!(e.op, MutationOp::Create | MutationOp::Update) {
-            dao::outbox_remove(tx, e.seq)?;
+            outbox::remove(tx, e.seq)?;
         }
     }
     Ok(())
@@ -75,32 +82,23 @@ fn remove_local(
 ) -> Result<()> {
     // A text conflict still waiting for the app now concerns a deleted story: keep the
     // user's words as a "deleted on server" conflict instead of dropping them.
-    if let Some(c) = dao::conflict_for(tx, kind, id)?
+    if let Some(c) = conflicts::for_entity(tx, kind, id)?
         && c.kind == ConflictKind::Edit
     {
         let mut local = row.map(|r| r.data.clone()).unwrap_or(Value::Null);
-        crate::repo::merge_fields(&mut local, &c.local);
-        dao::conflict_put(tx, kind, id, ConflictKind::DeletedOnServer, &local, None)?;
+        merge_fields(&mut local, &c.local);
+        conflicts::put(tx, kind, id, ConflictKind::DeletedOnServer, &local, None)?;
     }
-    if kind == EntityKind::Hero {
-        for story in dao::child_ids(tx, EntityKind::Story, "hero_id", id)? {
-            crate::repo::forget(tx, EntityKind::Story, story)?;
-        }
-    }
-    if kind == EntityKind::Story {
-        for ill in dao::child_ids(tx, EntityKind::Illustration, "story_id", id)? {
-            dao::delete_row(tx, EntityKind::Illustration, ill)?;
-        }
-    }
-    dao::delete_row(tx, kind, id)?;
-    dao::outbox_remove_for(tx, kind, id)?;
+    crate::db::forget_children(tx, kind, id)?;
+    rows::delete(tx, kind, id)?;
+    outbox::remove_for(tx, kind, id)?;
     Ok(())
 }
 
 fn synced_row(id: Uuid, data: Value, version: i64, old: Option<&StoredRow>) -> StoredRow {
     let mut r = StoredRow::synced(id, data, version);
     if let Some(old) = old {
-        r.favorite_edited_at = old.favorite_edited_at;
+        r.edited_at = old.edited_at;
     }
     r
 }
@@ -122,10 +120,10 @@ fn execute(
         Action::Ignore => {}
         Action::TakeServer { data } => {
             let mut r = synced_row(id, data, version, row.as_ref());
-            if dao::conflict_for(tx, kind, id)?.is_some() {
+            if conflicts::for_entity(tx, kind, id)?.is_some() {
                 r.status = SyncStatus::Conflict;
             }
-            dao::put_row(tx, kind, &r)?;
+            rows::put(tx, kind, &r)?;
             events.push(EntityEvent::Changed { entity: kind, id });
         }
         Action::DeleteLocal => {
@@ -138,7 +136,7 @@ fn execute(
             drop_edits(tx, kind, id)?;
             match data {
                 Some(d) => {
-                    dao::put_row(tx, kind, &synced_row(id, d, version, row.as_ref()))?;
+                    rows::put(tx, kind, &synced_row(id, d, version, row.as_ref()))?;
                     events.push(EntityEvent::Changed { entity: kind, id });
                 }
                 None => {
@@ -158,10 +156,10 @@ fn execute(
                     r.base = Some(b);
                 }
                 r.version = r.version.max(version);
-                dao::put_row(tx, kind, &r)?;
-                for e in dao::outbox_for(tx, kind, id)? {
+                rows::put(tx, kind, &r)?;
+                for e in outbox::for_entity(tx, kind, id)? {
                     if e.op == MutationOp::Delete && e.base_version.is_some_and(|b| b < r.version) {
-                        dao::outbox_set_base(tx, e.seq, Some(r.version))?;
+                        outbox::set_base(tx, e.seq, Some(r.version))?;
                     }
                 }
             }
@@ -176,7 +174,7 @@ fn execute(
             // The base is the server copy, so the next 3-way decision sees what is local.
             r.base = remote.cloned();
             if let Some(fields) = &resend {
-                dao::outbox_push(
+                outbox::push(
                     tx,
                     kind,
                     MutationOp::Update,
@@ -185,23 +183,23 @@ fn execute(
                     Some(fields),
                 )?;
             }
-            let pending = !dao::outbox_for(tx, kind, id)?.is_empty();
+            let pending = !outbox::for_entity(tx, kind, id)?.is_empty();
             if let Some(c) = &conflict {
-                dao::conflict_put(tx, kind, id, ConflictKind::Edit, c, r.base.as_ref())?;
+                conflicts::put(tx, kind, id, ConflictKind::Edit, c, r.base.as_ref())?;
                 events.push(EntityEvent::Conflict { entity: kind, id });
             }
-            r.status = if conflict.is_some() || dao::conflict_for(tx, kind, id)?.is_some() {
+            r.status = if conflict.is_some() || conflicts::for_entity(tx, kind, id)?.is_some() {
                 SyncStatus::Conflict
             } else if pending {
                 SyncStatus::PendingUpdate
             } else {
                 SyncStatus::Synced
             };
-            dao::put_row(tx, kind, &r)?;
+            rows::put(tx, kind, &r)?;
             events.push(EntityEvent::Changed { entity: kind, id });
         }
         Action::ConflictDeleted { local } => {
-            dao::conflict_put(tx, kind, id, ConflictKind::DeletedOnServer, &local, None)?;
+            conflicts::put(tx, kind, id, ConflictKind::DeletedOnServer, &local, None)?;
             remove_local(tx, kind, id, row.as_ref())?;
             events.push(EntityEvent::Deleted { entity: kind, id });
             events.push(EntityEvent::Conflict { entity: kind, id });
@@ -218,11 +216,11 @@ pub(crate) fn park(
     id: Uuid,
     message: &str,
 ) -> Result<()> {
-    dao::outbox_park(tx, seq, message)?;
-    if let Some(mut r) = dao::get_row(tx, kind, id)? {
+    outbox::park(tx, seq, message)?;
+    if let Some(mut r) = rows::get(tx, kind, id)? {
         r.status = SyncStatus::Failed;
         r.sync_error = Some(message.to_owned());
-        dao::put_row(tx, kind, &r)?;
+        rows::put(tx, kind, &r)?;
     }
     Ok(())
 }
@@ -232,18 +230,18 @@ pub(crate) fn park(
 /// nothing else waits.
 pub(crate) fn mark_applied(
     tx: &Connection,
-    entry: &dao::OutboxEntry,
+    entry: &outbox::OutboxEntry,
     version: Option<i64>,
 ) -> Result<()> {
     let (kind, id) = (entry.entity, entry.id);
-    dao::outbox_remove(tx, entry.seq)?;
-    let Some(mut row) = dao::get_row(tx, kind, id)? else {
+    outbox::remove(tx, entry.seq)?;
+    let Some(mut row) = rows::get(tx, kind, id)? else {
         return Ok(());
     };
     if entry.op == MutationOp::Delete {
         if row.deleted {
-            dao::delete_row(tx, kind, id)?;
-            dao::outbox_remove_for(tx, kind, id)?;
+            rows::delete(tx, kind, id)?;
+            outbox::remove_for(tx, kind, id)?;
         }
         return Ok(());
     }
@@ -252,36 +250,32 @@ pub(crate) fn mark_applied(
     match entry.op {
         MutationOp::Create | MutationOp::Update => {
             if let Some(f) = &entry.fields {
-                crate::repo::merge_fields(&mut base, f);
+                merge_fields(&mut base, f);
             }
         }
         MutationOp::Increment => {
-            let n = entry
-                .fields
-                .as_ref()
-                .and_then(|f| f.get("playCount"))
-                .and_then(Value::as_i64);
-            let plays = base.get("playCount").and_then(Value::as_i64);
-            if let (Some(n), Some(p)) = (n, plays) {
-                base["playCount"] = Value::from(p + n);
+            let spec = entity::spec(kind);
+            let n = spec.increment_of(entry.fields.as_ref());
+            if let Some(n) = n {
+                base = spec.with_increments(base, n);
             }
         }
         MutationOp::Delete => {}
     }
-    base["version"] = Value::from(version);
+    base[VERSION] = Value::from(version);
     row.base = Some(base);
     row.version = version;
-    row.data["version"] = Value::from(version);
-    let rest = dao::outbox_for(tx, kind, id)?;
+    row.data[VERSION] = Value::from(version);
+    let rest = outbox::for_entity(tx, kind, id)?;
     for e in &rest {
         if matches!(e.op, MutationOp::Update | MutationOp::Delete)
             && e.state == OutboxState::Queued
             && e.base_version.is_none_or(|b| b < version)
         {
-            dao::outbox_set_base(tx, e.seq, Some(version))?;
+            outbox::set_base(tx, e.seq, Some(version))?;
         }
     }
-    let has_conflict = dao::conflict_for(tx, kind, id)?.is_some();
+    let has_conflict = conflicts::for_entity(tx, kind, id)?.is_some();
     if rest.is_empty() {
         row.status = if has_conflict {
             SyncStatus::Conflict
@@ -293,6 +287,6 @@ pub(crate) fn mark_applied(
     } else if row.status == SyncStatus::PendingCreate {
         row.status = SyncStatus::PendingUpdate;
     }
-    dao::put_row(tx, kind, &row)?;
+    rows::put(tx, kind, &row)?;
     Ok(())
 }

@@ -31,8 +31,10 @@ use super::apply::{apply_change, mark_applied, park};
 use super::live::LiveSync;
 use super::{EntityEvent, SyncState};
 use crate::api::ApiClient;
-use crate::db::dao::{self, ConflictKind, ConflictRecord, OutboxEntry};
-use crate::db::{Db, SyncStatus};
+use crate::db::conflicts::{self, ConflictKind, ConflictRecord};
+use crate::db::outbox::{self, OutboxEntry};
+use crate::db::{Db, SyncStatus, meta, rows};
+use crate::entity::{self, VERSION, merge_fields};
 use crate::error::{Error, Result};
 
 /// Sync tuning. Defaults follow SYNC.md.
@@ -180,7 +182,7 @@ impl SyncEngine {
         Ok(!self
             .inner
             .db
-            .read_async(|c| dao::outbox_queued(c, 0, 1))
+            .read_async(|c| outbox::queued(c, 0, 1))
             .await?
             .is_empty())
     }
@@ -198,7 +200,7 @@ impl SyncEngine {
             let queued = self
                 .inner
                 .db
-                .read_async(move |c| dao::outbox_queued(c, after, limit))
+                .read_async(move |c| outbox::queued(c, after, limit))
                 .await?;
             let Some(last) = queued.last() else {
                 return Ok(());
@@ -230,7 +232,7 @@ impl SyncEngine {
             let seqs: Vec<i64> = batch.iter().map(|e| e.seq).collect();
             self.inner
                 .db
-                .write_async(move |tx| dao::outbox_bump_attempts(tx, &seqs))
+                .write_async(move |tx| outbox::bump_attempts(tx, &seqs))
                 .await?;
             let request = PushRequest {
                 mutations: batch
@@ -262,7 +264,7 @@ impl SyncEngine {
                     for (entry, result) in batch.iter().zip(response.results) {
                         // The entry may have changed since it was read (a local delete of a
                         // never-synced row removes it): act only on what is still there.
-                        if dao::outbox_get(tx, entry.seq)?.is_none() {
+                        if outbox::get(tx, entry.seq)?.is_none() {
                             continue;
                         }
                         match replayed_status(&result) {
@@ -313,7 +315,7 @@ impl SyncEngine {
         let mut cursor = self
             .inner
             .db
-            .read_async(|c| dao::meta_get(c, dao::CURSOR))
+            .read_async(|c| meta::get(c, meta::CURSOR))
             .await?;
         let mut seen: Option<HashSet<(EntityKind, Uuid)>> = None;
         loop {
@@ -347,7 +349,7 @@ impl SyncEngine {
                     for change in &page.changes {
                         apply_change(tx, change, &mut events)?;
                     }
-                    dao::meta_set(tx, dao::CURSOR, &page.cursor)?;
+                    meta::set(tx, meta::CURSOR, &page.cursor)?;
                     Ok(events)
                 })
                 .await?;
@@ -363,15 +365,10 @@ impl SyncEngine {
                 .db
                 .write_async(move |tx| {
                     let mut events = Vec::new();
-                    for kind in [
-                        EntityKind::Hero,
-                        EntityKind::Story,
-                        EntityKind::Illustration,
-                        EntityKind::CustomEvent,
-                    ] {
-                        for (id, status) in dao::all_ids(tx, kind)? {
+                    for kind in entity::ALL.map(|s| s.kind) {
+                        for (id, status) in rows::all_ids(tx, kind)? {
                             if status == SyncStatus::Synced && !seen.contains(&(kind, id)) {
-                                dao::delete_row(tx, kind, id)?;
+                                rows::delete(tx, kind, id)?;
                                 events.push(EntityEvent::Deleted { entity: kind, id });
                             }
                         }
@@ -386,14 +383,14 @@ impl SyncEngine {
 
     /// The pending outbox, oldest first, parked entries included.
     pub async fn outbox(&self) -> Result<Vec<OutboxEntry>> {
-        self.inner.db.read_async(dao::outbox_all).await
+        self.inner.db.read_async(outbox::all).await
     }
 
     /// Put a parked mutation back in the queue (after the app fixed the cause).
     pub async fn retry_failed(&self, seq: i64) -> Result<()> {
         self.inner
             .db
-            .write_async(move |tx| dao::outbox_requeue(tx, seq))
+            .write_async(move |tx| outbox::requeue(tx, seq))
             .await?;
         self.inner.trigger.notify_one();
         Ok(())
@@ -405,14 +402,14 @@ impl SyncEngine {
         self.inner
             .db
             .write_async(move |tx| {
-                if let Some(e) = dao::outbox_get(tx, seq)? {
-                    dao::outbox_remove(tx, seq)?;
-                    if dao::outbox_for(tx, e.entity, e.id)?.is_empty()
-                        && let Some(mut r) = dao::get_row(tx, e.entity, e.id)?
+                if let Some(e) = outbox::get(tx, seq)? {
+                    outbox::remove(tx, seq)?;
+                    if outbox::for_entity(tx, e.entity, e.id)?.is_empty()
+                        && let Some(mut r) = rows::get(tx, e.entity, e.id)?
                     {
                         if r.version == 0 {
                             // Never reached the server: nothing left of it.
-                            dao::delete_row(tx, e.entity, e.id)?;
+                            rows::delete(tx, e.entity, e.id)?;
                             return Ok(());
                         }
                         // A refused delete brings the row back.
@@ -422,7 +419,7 @@ impl SyncEngine {
                         }
                         r.status = SyncStatus::Synced;
                         r.sync_error = None;
-                        dao::put_row(tx, e.entity, &r)?;
+                        rows::put(tx, e.entity, &r)?;
                     }
                 }
                 Ok(())
@@ -432,7 +429,7 @@ impl SyncEngine {
 
     /// Conflicts waiting for the app.
     pub async fn conflicts(&self) -> Result<Vec<ConflictRecord>> {
-        self.inner.db.read_async(dao::conflicts_all).await
+        self.inner.db.read_async(conflicts::all).await
     }
 
     /// Resolve a conflict with the local version: the local text is applied and queued on top
@@ -443,19 +440,18 @@ impl SyncEngine {
             .inner
             .db
             .write_async(move |tx| {
-                let c =
-                    dao::conflict_get(tx, conflict)?.ok_or(Error::ConflictNotFound(conflict))?;
-                dao::conflict_remove(tx, conflict)?;
+                let c = conflicts::get(tx, conflict)?.ok_or(Error::ConflictNotFound(conflict))?;
+                conflicts::remove(tx, conflict)?;
                 match c.kind {
                     ConflictKind::Edit => {
-                        let Some(mut row) = dao::get_row(tx, c.entity, c.entity_id)? else {
+                        let Some(mut row) = rows::get(tx, c.entity, c.entity_id)? else {
                             return Ok((None, vec![]));
                         };
-                        crate::repo::merge_fields(&mut row.data, &c.local);
+                        merge_fields(&mut row.data, &c.local);
                         row.status = SyncStatus::PendingUpdate;
-                        row.local_updated_at = dao::now_ms();
-                        dao::put_row(tx, c.entity, &row)?;
-                        dao::outbox_push(
+                        row.local_updated_at = rows::now_ms();
+                        rows::put(tx, c.entity, &row)?;
+                        outbox::push(
                             tx,
                             c.entity,
                             storyloom_domain::MutationOp::Update,
@@ -495,18 +491,17 @@ impl SyncEngine {
             .inner
             .db
             .write_async(move |tx| {
-                let c =
-                    dao::conflict_get(tx, conflict)?.ok_or(Error::ConflictNotFound(conflict))?;
-                dao::conflict_remove(tx, conflict)?;
-                if let Some(mut row) = dao::get_row(tx, c.entity, c.entity_id)?
+                let c = conflicts::get(tx, conflict)?.ok_or(Error::ConflictNotFound(conflict))?;
+                conflicts::remove(tx, conflict)?;
+                if let Some(mut row) = rows::get(tx, c.entity, c.entity_id)?
                     && row.status == SyncStatus::Conflict
                 {
-                    row.status = if dao::outbox_for(tx, c.entity, c.entity_id)?.is_empty() {
+                    row.status = if outbox::for_entity(tx, c.entity, c.entity_id)?.is_empty() {
                         SyncStatus::Synced
                     } else {
                         SyncStatus::PendingUpdate
                     };
-                    dao::put_row(tx, c.entity, &row)?;
+                    rows::put(tx, c.entity, &row)?;
                 }
                 Ok(vec![EntityEvent::Changed {
                     entity: c.entity,
@@ -609,19 +604,19 @@ fn handle_conflict(
 ) -> Result<()> {
     let version = current
         .as_ref()
-        .and_then(|c| c.get("version"))
+        .and_then(|c| c.get(VERSION))
         .and_then(serde_json::Value::as_i64)
         .unwrap_or_else(|| entry.base_version.unwrap_or(0) + 1);
     // A server copy this device already has: the mutation left with a base older than what
     // the device knew by the time the answer came (an increment of the same entity ahead of it
     // in the request moved the version). Planning it would call it old news and the edit
     // would be dropped unsent: re-base it on the known version and send it again instead.
-    let known = dao::get_row(tx, entry.entity, entry.id)?.map(|r| r.version);
+    let known = rows::get(tx, entry.entity, entry.id)?.map(|r| r.version);
     if current.is_some()
         && entry.op != MutationOp::Increment
         && let Some(known) = known.filter(|k| version <= *k)
     {
-        dao::outbox_set_base(tx, entry.seq, Some(known))?;
+        outbox::set_base(tx, entry.seq, Some(known))?;
         return Ok(());
     }
     let change = Change {
@@ -632,48 +627,23 @@ fn handle_conflict(
         data: current,
     };
     apply_change(tx, &change, events)?;
-    if let Some(still) = dao::outbox_get(tx, entry.seq)?
+    if let Some(still) = outbox::get(tx, entry.seq)?
         && still.op != MutationOp::Delete
     {
-        dao::outbox_remove(tx, entry.seq)?;
+        outbox::remove(tx, entry.seq)?;
     }
     Ok(())
 }
 
-/// Re-create a story or custom event the server deleted, from the parked local copy.
+/// Re-create an entity the server deleted, from the parked local copy, under a new id.
 fn recreate(tx: &rusqlite::Connection, c: &ConflictRecord) -> Result<Uuid> {
-    use serde_json::json;
     let id = storyloom_domain::new_id();
-    let mut data = c.local.clone();
-    data["id"] = json!(id);
-    data["version"] = json!(0);
-    let body = match c.entity {
-        EntityKind::Story => {
-            data["playCount"] = json!(0);
-            json!({
-                "id": id,
-                "heroId": data.get("heroId"),
-                "eventType": data.get("eventType"),
-                "customEventId": data.get("customEventId"),
-                "language": data.get("language"),
-                "title": data.get("title"),
-                "content": data.get("content"),
-            })
-        }
-        EntityKind::CustomEvent => {
-            let mut b = json!({ "id": id });
-            for f in super::plan::user_fields(EntityKind::CustomEvent) {
-                b[*f] = data.get(*f).cloned().unwrap_or(serde_json::Value::Null);
-            }
-            b
-        }
-        other => {
-            return Err(Error::Invalid(format!(
-                "{} conflicts cannot be re-created",
-                other.name()
-            )));
-        }
-    };
-    crate::repo::local_create(tx, c.entity, id, data, &body)?;
+    let (data, body) = (entity::spec(c.entity).recreate)(&c.local, id)?.ok_or_else(|| {
+        Error::Invalid(format!(
+            "{} conflicts cannot be re-created",
+            c.entity.name()
+        ))
+    })?;
+    crate::local::create(tx, c.entity, id, data, &body)?;
     Ok(id)
 }

@@ -14,19 +14,27 @@
 //! - `job` events are handed to [`LiveSync::jobs`] subscribers (the new data itself arrives
 //!   through the `changed` the server sends right after).
 //!
+//! Event names and payloads are the domain's ([`LiveEventName`], [`ChangedEvent`],
+//! [`JobEvent`]), the same types the server builds them from. Everything the follower does
+//! is also published as a [`LiveEvent`] ([`LiveSync::events`]), so a tool can show the stream
+//! as it happens (the CLI's `sync --watch`) without a second SSE client.
+//!
 //! Two tasks, so that the reader never waits for a sync (a slow reader makes the server drop
 //! events) and so that the events that arrive during a sync coalesce into one more run.
 
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
-use serde::Deserialize;
+use storyloom_domain::{ChangedEvent, LiveEventName};
 use tokio::sync::{Notify, broadcast, watch};
 use tokio::task::JoinHandle;
-use uuid::Uuid;
 
-use super::SyncEngine;
+pub use storyloom_domain::JobEvent;
+
+use super::{SyncEngine, SyncReport};
 use crate::api::{ApiClient, RetryConfig};
-use crate::db::{Db, dao};
+use crate::db::{Db, meta};
+use crate::error::Error;
 
 /// What the live follower is doing, for a "live" indicator and for tests.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -41,17 +49,30 @@ pub struct LiveStatus {
     pub last_error: Option<String>,
 }
 
-/// Progress of a generation job (`job` event).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct JobEvent {
-    /// `story` or `hero`.
-    pub entity: String,
-    /// The entity's id.
-    pub id: Uuid,
-    /// Job kind (`narration`, `illustration`, `avatar`, …).
-    pub kind: String,
-    /// Job status (`done`, `failed`, …).
-    pub status: String,
+/// One thing the live follower did or heard, in order.
+#[derive(Debug, Clone)]
+pub enum LiveEvent {
+    /// The stream is open; a catch-up sync follows.
+    Connected,
+    /// The stream dropped (`reason`); it is reopened after a backoff.
+    Disconnected {
+        /// Why, in words.
+        reason: String,
+    },
+    /// The stream could not be opened; the next attempt is in `retry_in`.
+    /// [`Error::SignedOut`] means it waits until the app signs in again.
+    Unreachable {
+        /// What failed.
+        error: Arc<Error>,
+        /// Until the next attempt.
+        retry_in: Duration,
+    },
+    /// A sync the follower ran (catch-up or for a `changed`) finished.
+    Synced(SyncReport),
+    /// A sync the follower ran failed; it is retried after a backoff.
+    SyncFailed(Arc<Error>),
+    /// A generation job moved on.
+    Job(JobEvent),
 }
 
 /// Handle of the live follower; dropping it closes the stream and stops both tasks.
@@ -61,6 +82,9 @@ pub struct LiveSync {
     syncer: JoinHandle<()>,
     status: watch::Receiver<LiveStatus>,
     jobs: broadcast::Sender<JobEvent>,
+    events: broadcast::Sender<LiveEvent>,
+    /// Subscribed before the tasks started, for the first [`LiveSync::events`] call.
+    first_events: Mutex<Option<broadcast::Receiver<LiveEvent>>>,
 }
 
 impl LiveSync {
@@ -72,6 +96,19 @@ impl LiveSync {
     /// Receive generation progress.
     pub fn jobs(&self) -> broadcast::Receiver<JobEvent> {
         self.jobs.subscribe()
+    }
+
+    /// Receive everything the follower does ([`LiveEvent`]). The first call gets every event
+    /// since the follower started (so the first connect and its catch-up sync are not
+    /// missed); later calls get events from the moment they subscribe. A receiver that falls
+    /// more than 256 events behind skips the oldest (`RecvError::Lagged`).
+    pub fn events(&self) -> broadcast::Receiver<LiveEvent> {
+        let first = self
+            .first_events
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        first.unwrap_or_else(|| self.events.subscribe())
     }
 }
 
@@ -96,6 +133,7 @@ struct Shared {
     wake: Notify,
     status: watch::Sender<LiveStatus>,
     jobs: broadcast::Sender<JobEvent>,
+    events: broadcast::Sender<LiveEvent>,
 }
 
 impl Shared {
@@ -115,21 +153,29 @@ impl Shared {
         self.wake.notify_one();
     }
 
+    fn publish(&self, ev: LiveEvent) {
+        let _ = self.events.send(ev);
+    }
+
     fn handle(&self, ev: SseEvent) {
-        match ev.event.as_str() {
-            "changed" => {
-                let cursor = serde_json::from_str::<serde_json::Value>(&ev.data)
+        match LiveEventName::from_name(&ev.event) {
+            Some(LiveEventName::Changed) => {
+                // Unreadable is "cannot tell what changed": pull, as for a missing cursor.
+                let cursor = serde_json::from_str::<ChangedEvent>(&ev.data)
                     .ok()
-                    .and_then(|v| v.get("cursor")?.as_str().map(str::to_owned));
+                    .and_then(|c| c.cursor);
                 self.want(cursor);
             }
-            "job" => match serde_json::from_str::<JobEvent>(&ev.data) {
+            Some(LiveEventName::Job) => match serde_json::from_str::<JobEvent>(&ev.data) {
                 Ok(job) => {
-                    let _ = self.jobs.send(job);
+                    let _ = self.jobs.send(job.clone());
+                    self.publish(LiveEvent::Job(job));
                 }
                 Err(e) => tracing::debug!(error = %e, data = %ev.data, "unreadable job event"),
             },
-            _ => {}
+            // `ready` opens every connection (handled where it opens); names a newer server
+            // added are ignored.
+            Some(LiveEventName::Ready) | None => {}
         }
     }
 }
@@ -150,11 +196,13 @@ pub(crate) fn announces_newer(local: Option<&str>, announced: &str) -> bool {
 pub(crate) fn spawn(engine: SyncEngine, api: ApiClient, db: Db) -> LiveSync {
     let (status_tx, status) = watch::channel(LiveStatus::default());
     let (jobs, _) = broadcast::channel(64);
+    let (events, first_events) = broadcast::channel(256);
     let shared = Arc::new(Shared {
         wanted: Mutex::new(Wanted::default()),
         wake: Notify::new(),
         status: status_tx,
         jobs: jobs.clone(),
+        events: events.clone(),
     });
     let reader = tokio::spawn(read_stream(api.clone(), shared.clone()));
     let syncer = tokio::spawn(run_syncs(engine, db, api.retry_config().clone(), shared));
@@ -163,6 +211,8 @@ pub(crate) fn spawn(engine: SyncEngine, api: ApiClient, db: Db) -> LiveSync {
         syncer,
         status,
         jobs,
+        events,
+        first_events: Mutex::new(Some(first_events)),
     }
 }
 
@@ -170,13 +220,14 @@ async fn read_stream(api: ApiClient, shared: Arc<Shared>) {
     let retry = api.retry_config().clone();
     let mut attempt: u32 = 0;
     loop {
-        match api.open_stream().await {
+        let wait = match api.open_stream().await {
             Ok(mut resp) => {
                 shared.status.send_modify(|s| {
                     s.connected = true;
                     s.connections += 1;
                 });
                 tracing::debug!("live stream open");
+                shared.publish(LiveEvent::Connected);
                 // Catch up on whatever happened while the stream was down.
                 shared.want(None);
                 let mut parser = SseParser::default();
@@ -197,17 +248,24 @@ async fn read_stream(api: ApiClient, shared: Arc<Shared>) {
                 tracing::debug!(why = %ended, "live stream dropped");
                 shared.status.send_modify(|s| {
                     s.connected = false;
-                    s.last_error = Some(ended);
+                    s.last_error = Some(ended.clone());
                 });
+                shared.publish(LiveEvent::Disconnected { reason: ended });
+                retry.backoff(attempt, None)
             }
             Err(e) => {
                 tracing::debug!(error = %e, "live stream could not be opened");
                 shared
                     .status
                     .send_modify(|s| s.last_error = Some(e.to_string()));
+                let wait = retry.backoff(attempt, None);
+                shared.publish(LiveEvent::Unreachable {
+                    error: Arc::new(e),
+                    retry_in: wait,
+                });
+                wait
             }
-        }
-        let wait = retry.backoff(attempt, None);
+        };
         attempt = attempt.saturating_add(1);
         tokio::time::sleep(wait).await;
     }
@@ -222,7 +280,7 @@ async fn run_syncs(engine: SyncEngine, db: Db, retry: RetryConfig, shared: Arc<S
             let Some(announced) = wanted.cursor else {
                 continue;
             };
-            match db.read_async(|c| dao::meta_get(c, dao::CURSOR)).await {
+            match db.read_async(|c| meta::get(c, meta::CURSOR)).await {
                 Ok(local) if !announces_newer(local.as_deref(), &announced) => continue,
                 Ok(_) => {}
                 // Cannot tell: syncing is the safe side.
@@ -233,7 +291,11 @@ async fn run_syncs(engine: SyncEngine, db: Db, retry: RetryConfig, shared: Arc<S
         let failed = result.is_err();
         shared.status.send_modify(|s| {
             s.syncs += 1;
-            s.last_error = result.err().map(|e| e.to_string());
+            s.last_error = result.as_ref().err().map(|e| e.to_string());
+        });
+        shared.publish(match result {
+            Ok(report) => LiveEvent::Synced(report),
+            Err(e) => LiveEvent::SyncFailed(Arc::new(e)),
         });
         if failed {
             // The server said there is news and we could not get it: try again after a
@@ -367,6 +429,55 @@ mod tests {
         assert!(p.feed(b"event: changed\n\n").is_empty());
         // ...and its name does not leak into the next event.
         assert_eq!(p.feed(b"data: x\n\n"), vec![ev("message", "x")]);
+    }
+
+    fn shared() -> (Shared, broadcast::Receiver<LiveEvent>) {
+        let (status, _) = watch::channel(LiveStatus::default());
+        let (jobs, _) = broadcast::channel(4);
+        let (events, rx) = broadcast::channel(4);
+        let shared = Shared {
+            wanted: Mutex::new(Wanted::default()),
+            wake: Notify::new(),
+            status,
+            jobs,
+            events,
+        };
+        (shared, rx)
+    }
+
+    #[test]
+    fn events_are_read_through_the_domain_types() {
+        let (s, mut rx) = shared();
+        s.handle(ev("changed", r#"{"cursor":"12"}"#));
+        assert_eq!(s.wanted().cursor.as_deref(), Some("12"));
+        assert!(!s.wanted().force);
+        // "You fell behind" and an unreadable payload both mean: pull.
+        s.handle(ev("changed", "{}"));
+        assert!(std::mem::take(&mut *s.wanted()).force);
+        s.handle(ev("changed", "not json"));
+        assert!(std::mem::take(&mut *s.wanted()).force);
+
+        let id = uuid::Uuid::now_v7();
+        s.handle(ev(
+            "job",
+            &format!(r#"{{"entity":"story","id":"{id}","kind":"audio","status":"completed"}}"#),
+        ));
+        match rx.try_recv() {
+            Ok(LiveEvent::Job(job)) => assert_eq!(
+                job,
+                JobEvent {
+                    entity: storyloom_domain::EntityKind::Story,
+                    id,
+                    kind: storyloom_domain::JobKind::Audio,
+                    status: storyloom_domain::JobProgress::Completed,
+                }
+            ),
+            other => panic!("expected a job event, got {other:?}"),
+        }
+        // A job the domain does not know, and event names a newer server added, are ignored.
+        s.handle(ev("job", r#"{"entity":"story","kind":"dance"}"#));
+        s.handle(ev("someday", "{}"));
+        assert!(rx.try_recv().is_err());
     }
 
     #[test]

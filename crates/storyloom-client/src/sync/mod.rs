@@ -15,7 +15,7 @@ use storyloom_domain::EntityKind;
 use uuid::Uuid;
 
 pub use engine::{BackgroundSync, SyncConfig, SyncEngine, SyncReport};
-pub use live::{JobEvent, LiveStatus, LiveSync};
+pub use live::{JobEvent, LiveEvent, LiveStatus, LiveSync};
 
 /// What the sync engine is doing, for a status line in the app.
 #[derive(Debug, Clone, PartialEq, Eq)]

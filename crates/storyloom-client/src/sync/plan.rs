@@ -2,31 +2,28 @@
 //! change) to what the engine should do. No database, no network, so every rule of SYNC.md's
 //! conflict table is a row in the tests at the bottom.
 //!
-//! How the rules are read (SYNC.md "Conflict rules"):
+//! The rules themselves are declared per entity ([`crate::entity`]: one [`Merge`] per field
+//! the app edits, one [`DeleteVsEdit`]); this module is how they are read:
 //! - Decisions are 3-way per field: a side "changed" a field when its value differs from the
 //!   base. With no base (a local create the server already has) a field counts as changed on
 //!   both sides exactly when the two values differ.
-//! - Fields only the server makes (avatar, audio, illustration status, counters, timestamps)
-//!   always come from the server and never cause a conflict: a finished avatar job does not
-//!   wipe a pending rename.
-//! - **Hero**: if the server changed any user field, the server copy wins and the local edit
-//!   is reported lost; otherwise the local edit is re-sent on top.
-//! - **Story** `title`/`content`: a field changed on both sides to different values is parked
-//!   in a conflict record and the server value shows; a field changed only locally is re-sent.
-//!   `isFavorite`: last writer wins, comparing the local edit time with the server's
-//!   `updatedAt`. `playCount`: the server count plus the plays still queued (increments).
-//! - **CustomEvent**: local wins; locally changed fields are re-sent on top of the server row.
-//! - **Illustration**: server wins, always.
-//! - **Delete vs edit**: a server delete removes a Hero (edit reported lost) or Illustration;
-//!   a Story or CustomEvent edited locally and deleted on the server becomes a conflict. A
-//!   *local* delete wins over a server edit for every kind (the user asked for it); the delete
-//!   is re-sent on the server's version.
+//! - Fields no rule names are made by the server only (avatar, audio, illustration status,
+//!   timestamps): they always come from the server and never cause a conflict, so a finished
+//!   avatar job does not wipe a pending rename.
+//! - A counter ([`Merge::SumOfIncrements`]) shows the server count plus the increments still
+//!   queued.
+//! - An entity without edits (illustrations, or a row with only increments queued) follows
+//!   the server copy and its deletion.
+//! - **Delete vs edit**: a server delete against a local edit follows the entity's
+//!   [`DeleteVsEdit`]. A *local* delete wins over a server edit for every kind (the user asked
+//!   for it); the delete is re-sent on the server's version.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
-use storyloom_domain::{Change, EntityKind};
+use storyloom_domain::Change;
 
 use crate::db::SyncStatus;
+use crate::entity::{DeleteVsEdit, Field, Merge, Spec, SyncEntity};
 
 /// What the engine knows about the local copy of an entity.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,9 +36,9 @@ pub struct LocalRow {
     pub status: SyncStatus,
     /// Deleted locally, delete not yet pushed.
     pub deleted: bool,
-    /// When the app last set `isFavorite` (stories).
-    pub favorite_edited_at: Option<DateTime<Utc>>,
-    /// Plays queued as increments, not yet pushed.
+    /// When the app last set the entity's last-writer-wins field (stories: `isFavorite`).
+    pub lww_edited_at: Option<DateTime<Utc>>,
+    /// Counter increments (stories: plays) queued, not yet pushed.
     pub pending_increments: i64,
     /// A create or update is queued (or parked) for this entity.
     pub has_pending_edit: bool,
@@ -91,77 +88,34 @@ pub enum Action {
     },
 }
 
-/// Fields the app edits, per entity (the rest are server-made).
-pub fn user_fields(entity: EntityKind) -> &'static [&'static str] {
-    match entity {
-        EntityKind::Hero => &[
-            "name",
-            "age",
-            "traits",
-            "specialAbility",
-            "appearance",
-            "hairColor",
-            "eyeColor",
-            "skinTone",
-        ],
-        EntityKind::Story => &["title", "content", "isFavorite"],
-        EntityKind::CustomEvent => &[
-            "title",
-            "description",
-            "promptSeed",
-            "category",
-            "ageRange",
-            "tone",
-            "pictogramEmoji",
-            "keywords",
-            "isFavorite",
-        ],
-        EntityKind::Illustration => &[],
-    }
-}
-
 fn get<'a>(v: &'a Value, f: &str) -> &'a Value {
     v.get(f).unwrap_or(&Value::Null)
 }
 
-/// Fields of `entity` that `side` changed relative to `base` (or, without a base, that differ
-/// from `other`).
-fn changed(
-    entity: EntityKind,
-    side: &Value,
-    base: Option<&Value>,
-    other: &Value,
-) -> Vec<&'static str> {
-    user_fields(entity)
-        .iter()
-        .copied()
+/// Fields the app edits that `side` changed relative to `base` (or, without a base, that
+/// differ from `other`).
+fn changed(spec: &Spec, side: &Value, base: Option<&Value>, other: &Value) -> Vec<&'static Field> {
+    spec.edited_fields()
         .filter(|f| match base {
-            Some(b) => get(side, f) != get(b, f),
-            None => get(side, f) != get(other, f),
+            Some(b) => get(side, f.name) != get(b, f.name),
+            None => get(side, f.name) != get(other, f.name),
         })
         .collect()
 }
 
-fn with_plays(mut data: Value, pending: i64) -> Value {
-    if pending != 0
-        && let Some(n) = data.get("playCount").and_then(Value::as_i64)
-    {
-        data["playCount"] = Value::from(n + pending);
-    }
-    data
+/// Decide what to do with `remote`, a change of an `E`, given the local row and its base.
+pub fn plan<E: SyncEntity>(
+    local: Option<&LocalRow>,
+    base: Option<&Value>,
+    remote: &Change,
+) -> Action {
+    plan_by(E::SPEC, local, base, remote)
 }
 
-fn server_time(remote: &Value) -> Option<DateTime<Utc>> {
-    remote
-        .get("updatedAt")
-        .and_then(Value::as_str)
-        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-        .map(|t| t.with_timezone(&Utc))
-}
-
-/// Decide what to do with `remote` given the local row and its base.
-pub fn plan(
-    entity: EntityKind,
+/// [`plan`] for code that meets entities by kind (the change feed): `spec` is the entity's
+/// declaration ([`crate::entity::spec`]).
+pub fn plan_by(
+    spec: &Spec,
     local: Option<&LocalRow>,
     base: Option<&Value>,
     remote: &Change,
@@ -195,14 +149,8 @@ pub fn plan(
         };
     }
 
-    if entity == EntityKind::Illustration {
-        return match remote_data {
-            Some(d) => Action::TakeServer { data: d.clone() },
-            None => Action::DeleteLocal,
-        };
-    }
-
-    // Only a queued (or parked) create/update is an edit; queued plays are not.
+    // Only a queued (or parked) create/update is an edit; queued increments are not. An
+    // entity the app cannot edit (illustrations) never has one, so the server always wins.
     let edited = local.has_pending_edit;
 
     if local.deleted {
@@ -218,11 +166,11 @@ pub fn plan(
         if !edited {
             return Action::DeleteLocal;
         }
-        return match entity {
-            EntityKind::Story | EntityKind::CustomEvent => Action::ConflictDeleted {
+        return match spec.delete_vs_edit {
+            DeleteVsEdit::KeepAsConflict => Action::ConflictDeleted {
                 local: local.data.clone(),
             },
-            _ => Action::ServerWins {
+            DeleteVsEdit::DeleteWins => Action::ServerWins {
                 data: None,
                 lost: local.data.clone(),
             },
@@ -232,7 +180,7 @@ pub fn plan(
     if !edited {
         return if local.pending_increments != 0 {
             Action::Merge {
-                data: with_plays(remote_data.clone(), local.pending_increments),
+                data: spec.with_increments(remote_data.clone(), local.pending_increments),
                 resend: None,
                 conflict: None,
             }
@@ -243,74 +191,50 @@ pub fn plan(
         };
     }
 
-    let local_changed = changed(entity, &local.data, base, remote_data);
-    let remote_changed = changed(entity, remote_data, base, &local.data);
-    let mut merged = with_plays(remote_data.clone(), local.pending_increments);
+    let local_changed = changed(spec, &local.data, base, remote_data);
+    let remote_changed = changed(spec, remote_data, base, &local.data);
+    let differs = |f: &Field| get(&local.data, f.name) != get(remote_data, f.name);
+
+    // Server wins: the server changed a server-wins field while a differing local edit of
+    // one waits. Equal values on both sides are agreement, not a lost edit.
+    let server_wins = |f: &Field| f.merge == Merge::ServerWins;
+    if remote_changed.iter().any(|f| server_wins(f))
+        && local_changed.iter().any(|f| server_wins(f) && differs(f))
+    {
+        return Action::ServerWins {
+            data: Some(remote_data.clone()),
+            lost: local.data.clone(),
+        };
+    }
+
+    let mut merged = spec.with_increments(remote_data.clone(), local.pending_increments);
     let mut resend = Map::new();
     let mut conflict = Map::new();
-
-    match entity {
-        EntityKind::Hero => {
-            if !remote_changed.is_empty() && !local_changed.is_empty() {
-                // Equal values on both sides are agreement, not a lost edit.
-                let clash = local_changed
-                    .iter()
-                    .any(|f| get(&local.data, f) != get(remote_data, f));
-                if clash {
-                    return Action::ServerWins {
-                        data: Some(remote_data.clone()),
-                        lost: local.data.clone(),
-                    };
-                }
+    for f in local_changed.iter().filter(|f| differs(f)) {
+        let lv = get(&local.data, f.name);
+        let both = remote_changed.iter().any(|r| r.name == f.name);
+        let keep_local = match f.merge {
+            Merge::ServerWins | Merge::LocalWins => true,
+            Merge::KeepBoth if both => {
+                conflict.insert(f.name.to_owned(), lv.clone());
+                false
             }
-            for f in &local_changed {
-                if get(&local.data, f) != get(remote_data, f) {
-                    merged[*f] = get(&local.data, f).clone();
-                    resend.insert((*f).to_owned(), get(&local.data, f).clone());
-                }
+            Merge::KeepBoth => true,
+            Merge::LastWriterByEditTime => {
+                let local_newer = match (local.lww_edited_at, spec.server_edit_time(remote_data)) {
+                    (Some(l), Some(r)) => l > r,
+                    (Some(_), None) => true,
+                    _ => false,
+                };
+                !both || local_newer
             }
+            // Counters are not edited fields.
+            Merge::SumOfIncrements => false,
+        };
+        if keep_local {
+            merged[f.name] = lv.clone();
+            resend.insert(f.name.to_owned(), lv.clone());
         }
-        EntityKind::Story => {
-            for f in &local_changed {
-                let lv = get(&local.data, f);
-                let rv = get(remote_data, f);
-                if lv == rv {
-                    continue;
-                }
-                let both = remote_changed.contains(f);
-                match *f {
-                    "isFavorite" => {
-                        let local_newer = match (local.favorite_edited_at, server_time(remote_data))
-                        {
-                            (Some(l), Some(r)) => l > r,
-                            (Some(_), None) => true,
-                            _ => false,
-                        };
-                        if !both || local_newer {
-                            merged[*f] = lv.clone();
-                            resend.insert((*f).to_owned(), lv.clone());
-                        }
-                    }
-                    _ if both => {
-                        conflict.insert((*f).to_owned(), lv.clone());
-                    }
-                    _ => {
-                        merged[*f] = lv.clone();
-                        resend.insert((*f).to_owned(), lv.clone());
-                    }
-                }
-            }
-        }
-        EntityKind::CustomEvent => {
-            for f in &local_changed {
-                let lv = get(&local.data, f);
-                if lv != get(remote_data, f) {
-                    merged[*f] = lv.clone();
-                    resend.insert((*f).to_owned(), lv.clone());
-                }
-            }
-        }
-        EntityKind::Illustration => {}
     }
 
     Action::Merge {
@@ -324,6 +248,7 @@ pub fn plan(
 mod tests {
     use super::*;
     use serde_json::json;
+    use storyloom_domain::{EntityKind, Hero};
     use uuid::Uuid;
 
     fn hero(name: &str, age: i64, avatar: Option<&str>) -> Value {
@@ -357,7 +282,7 @@ mod tests {
             version,
             status,
             deleted: false,
-            favorite_edited_at: None,
+            lww_edited_at: None,
             pending_increments: 0,
             has_pending_edit: status != SyncStatus::Synced,
         }
@@ -577,7 +502,7 @@ mod tests {
                 name: "story: local favourite newer than server edit wins",
                 entity: Story,
                 local: Some(LocalRow {
-                    favorite_edited_at: Some(t("2026-11-01T12:00:00Z")),
+                    lww_edited_at: Some(t("2026-11-01T12:00:00Z")),
                     ..row(story("T", "C", true, 0, t0), 2, PendingUpdate)
                 }),
                 base: Some(story("T", "C", false, 0, t0)),
@@ -592,7 +517,7 @@ mod tests {
                 name: "story: favourite set on both sides without a common base, server later wins",
                 entity: Story,
                 local: Some(LocalRow {
-                    favorite_edited_at: Some(t("2026-11-01T10:30:00Z")),
+                    lww_edited_at: Some(t("2026-11-01T10:30:00Z")),
                     ..row(story("T", "C", true, 0, t0), 0, PendingCreate)
                 }),
                 base: None,
@@ -607,7 +532,7 @@ mod tests {
                 name: "story: favourite set on both sides without a common base, local later wins",
                 entity: Story,
                 local: Some(LocalRow {
-                    favorite_edited_at: Some(t("2026-11-01T11:30:00Z")),
+                    lww_edited_at: Some(t("2026-11-01T11:30:00Z")),
                     ..row(story("T", "C", true, 0, t0), 0, PendingCreate)
                 }),
                 base: None,
@@ -713,10 +638,36 @@ mod tests {
     }
 
     #[test]
+    fn the_generic_planner_reads_the_entitys_declaration() {
+        let local = row(hero("Local", 5, None), 2, SyncStatus::PendingUpdate);
+        let remote = change(EntityKind::Hero, 5, None);
+        // Hero: a server delete wins over the local edit, which is reported.
+        assert_eq!(
+            plan::<Hero>(Some(&local), None, &remote),
+            Action::ServerWins {
+                data: None,
+                lost: hero("Local", 5, None)
+            }
+        );
+        // The same change read as a custom event's keeps the edit as a conflict.
+        assert_eq!(
+            plan::<storyloom_domain::CustomEvent>(Some(&local), None, &remote),
+            Action::ConflictDeleted {
+                local: hero("Local", 5, None)
+            }
+        );
+    }
+
+    #[test]
     fn conflict_rules_table() {
         let mut failures = Vec::new();
         for c in cases() {
-            let got = plan(c.entity, c.local.as_ref(), c.base.as_ref(), &c.remote);
+            let got = plan_by(
+                crate::entity::spec(c.entity),
+                c.local.as_ref(),
+                c.base.as_ref(),
+                &c.remote,
+            );
             if got != c.want {
                 failures.push(format!("{}:\n  got  {got:?}\n  want {:?}", c.name, c.want));
             }

@@ -123,7 +123,7 @@ async fn outbox_is_pushed_in_order_in_small_batches() {
         .collect();
     assert_eq!(order, ids.iter().map(|i| i.to_string()).collect::<Vec<_>>());
     for id in ids {
-        let info = c.heroes().sync_info(id).await.unwrap().unwrap();
+        let info = c.heroes().sync_info(id.into()).await.unwrap().unwrap();
         assert_eq!(info.status, SyncStatus::Synced);
         assert!(info.version > 0);
     }
@@ -138,11 +138,11 @@ async fn a_second_edit_of_an_entity_waits_for_the_first_and_is_rebased() {
     let h = c.heroes().create(hero("A")).await.unwrap();
     // Hand the create to the network once (offline), so the edit cannot fold into it.
     c.db()
-        .write(|tx| crate::db::dao::outbox_bump_attempts(tx, &[1]))
+        .write(|tx| crate::db::outbox::bump_attempts(tx, &[1]))
         .unwrap();
     c.heroes()
         .update(
-            h.id,
+            h.id.into(),
             storyloom_domain::HeroUpdate {
                 age: Some(7),
                 ..Default::default()
@@ -172,11 +172,16 @@ async fn refused_mutations_are_parked_with_the_message_until_the_app_decides() {
     let mut events = c.sync().subscribe();
     let report = c.sync().sync_all().await.unwrap();
     assert_eq!((report.pushed, report.failed), (1, 1));
-    let info = c.heroes().sync_info(bad.id).await.unwrap().unwrap();
+    let info = c.heroes().sync_info(bad.id.into()).await.unwrap().unwrap();
     assert_eq!(info.status, SyncStatus::Failed);
     assert!(info.error.unwrap().contains("name is bad"));
     assert_eq!(
-        c.heroes().sync_info(good.id).await.unwrap().unwrap().status,
+        c.heroes()
+            .sync_info(good.id.into())
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
         SyncStatus::Synced,
         "a refused mutation does not stop the rest"
     );
@@ -194,7 +199,7 @@ async fn refused_mutations_are_parked_with_the_message_until_the_app_decides() {
     c.sync().discard_failed(parked[0].seq).await.unwrap();
     assert!(c.sync().outbox().await.unwrap().is_empty());
     assert!(
-        c.heroes().get(bad.id).await.unwrap().is_none(),
+        c.heroes().get(bad.id.into()).await.unwrap().is_none(),
         "never reached the server"
     );
 }
@@ -231,21 +236,21 @@ async fn gone_cursor_triggers_a_full_resync() {
     // A synced row the server no longer has, and an old cursor.
     c.db()
         .write(move |tx| {
-            crate::db::dao::put_row(
+            crate::db::rows::put(
                 tx,
                 storyloom_domain::EntityKind::Hero,
-                &crate::db::dao::StoredRow::synced(id_stale, hero_json(id_stale, 2), 2),
+                &crate::db::rows::StoredRow::synced(id_stale, hero_json(id_stale, 2), 2),
             )?;
-            crate::db::dao::meta_set(tx, crate::db::dao::CURSOR, "old")
+            crate::db::meta::set(tx, crate::db::meta::CURSOR, "old")
         })
         .unwrap();
     let report = c.sync().sync_all().await.unwrap();
     assert!(report.full_resync);
-    assert!(c.heroes().get(id_kept).await.unwrap().is_some());
-    assert!(c.heroes().get(id_stale).await.unwrap().is_none());
+    assert!(c.heroes().get(id_kept.into()).await.unwrap().is_some());
+    assert!(c.heroes().get(id_stale.into()).await.unwrap().is_none());
     let cursor = c
         .db()
-        .read(|conn| crate::db::dao::meta_get(conn, crate::db::dao::CURSOR))
+        .read(|conn| crate::db::meta::get(conn, crate::db::meta::CURSOR))
         .unwrap();
     assert_eq!(cursor.as_deref(), Some("9"));
 }
@@ -312,7 +317,12 @@ async fn a_replayed_refusal_is_still_a_refusal() {
     let report = c.sync().sync_all().await.unwrap();
     assert_eq!((report.pushed, report.failed), (0, 1));
     assert_eq!(
-        c.heroes().sync_info(h.id).await.unwrap().unwrap().status,
+        c.heroes()
+            .sync_info(h.id.into())
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
         SyncStatus::Failed
     );
 }
@@ -372,10 +382,10 @@ async fn an_edit_behind_an_increment_of_the_same_story_waits_and_is_rebased() {
     let c = client(&server, SyncConfig::default());
     let s = c.stories().create(import("Old")).await.unwrap();
     c.sync().sync_all().await.unwrap();
-    c.stories().play(s.id, 1).await.unwrap();
+    c.stories().play(s.id.into(), 1).await.unwrap();
     c.stories()
         .update(
-            s.id,
+            s.id.into(),
             storyloom_domain::StoryUpdate {
                 title: Some("New".into()),
                 ..Default::default()
@@ -426,7 +436,7 @@ async fn a_conflict_with_a_copy_already_known_resends_instead_of_dropping_the_ed
     c.sync().sync_all().await.unwrap();
     c.heroes()
         .update(
-            h.id,
+            h.id.into(),
             storyloom_domain::HeroUpdate {
                 age: Some(9),
                 ..Default::default()
@@ -445,5 +455,5 @@ async fn a_conflict_with_a_copy_already_known_resends_instead_of_dropping_the_ed
     assert_eq!(sent[2]["fields"]["age"], 9, "the edit was not dropped");
     assert_eq!(sent[2]["baseVersion"], 5);
     assert!(c.sync().outbox().await.unwrap().is_empty());
-    assert_eq!(c.heroes().get(h.id).await.unwrap().unwrap().age, 9);
+    assert_eq!(c.heroes().get(h.id.into()).await.unwrap().unwrap().age, 9);
 }

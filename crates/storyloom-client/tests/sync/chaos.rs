@@ -291,7 +291,7 @@ async fn random_mutations_through_a_faulty_network_land_exactly_once(kind: DbKin
                     }
                 };
                 let new_age = patch.age;
-                c.heroes().update(id, patch).await.unwrap();
+                c.heroes().update(id.into(), patch).await.unwrap();
                 let h = m.heroes.get_mut(&id).unwrap().as_mut().unwrap();
                 h.name = name;
                 if let Some(a) = new_age {
@@ -305,7 +305,7 @@ async fn random_mutations_through_a_faulty_network_land_exactly_once(kind: DbKin
                     .filter(|h| !m.hero_has_live_story(*h))
                     .collect();
                 let id = free[rng.usize(..free.len())];
-                c.heroes().delete(id).await.unwrap();
+                c.heroes().delete(id.into()).await.unwrap();
                 m.heroes.insert(id, None);
             }
             32..=41 => {
@@ -354,7 +354,7 @@ async fn random_mutations_through_a_faulty_network_land_exactly_once(kind: DbKin
                     }
                 };
                 m.note(id, done, dev, format!("update {patch:?}"));
-                c.stories().update(id, patch).await.unwrap();
+                c.stories().update(id.into(), patch).await.unwrap();
             }
             52..=55 if own_stories.iter().any(|s| !m.shared_stories.contains(s)) => {
                 let private: Vec<Uuid> = own_stories
@@ -363,7 +363,7 @@ async fn random_mutations_through_a_faulty_network_land_exactly_once(kind: DbKin
                     .filter(|s| !m.shared_stories.contains(s))
                     .collect();
                 let id = private[rng.usize(..private.len())];
-                c.stories().delete(id).await.unwrap();
+                c.stories().delete(id.into()).await.unwrap();
                 m.stories.insert(id, None);
                 m.note(id, done, dev, "delete".into());
             }
@@ -387,7 +387,7 @@ async fn random_mutations_through_a_faulty_network_land_exactly_once(kind: DbKin
                 exp.favorite = rng.bool();
                 c.custom_events()
                     .update(
-                        id,
+                        id.into(),
                         CustomEventUpdate {
                             description: Some(exp.description.clone()),
                             is_favorite: Some(exp.favorite),
@@ -399,7 +399,7 @@ async fn random_mutations_through_a_faulty_network_land_exactly_once(kind: DbKin
             }
             71..=73 if !own_events.is_empty() => {
                 let id = own_events[rng.usize(..own_events.len())];
-                c.custom_events().delete(id).await.unwrap();
+                c.custom_events().delete(id.into()).await.unwrap();
                 m.events.insert(id, None);
             }
             74..=99 => {
@@ -407,7 +407,7 @@ async fn random_mutations_through_a_faulty_network_land_exactly_once(kind: DbKin
                 playable.extend(own_stories.iter().filter(|s| !m.shared_stories.contains(s)));
                 let id = playable[rng.usize(..playable.len())];
                 let n = rng.i64(1..=5);
-                c.stories().play(id, n).await.unwrap();
+                c.stories().play(id.into(), n).await.unwrap();
                 m.note(id, done, dev, format!("play {n}"));
                 m.stories.get_mut(&id).unwrap().as_mut().unwrap().plays += n;
             }
@@ -590,7 +590,7 @@ async fn random_mutations_through_a_faulty_network_land_exactly_once(kind: DbKin
         );
         let mut local: Vec<(Uuid, String, String, bool, i64)> = c
             .stories()
-            .list(None, None)
+            .list()
             .await
             .unwrap()
             .into_iter()

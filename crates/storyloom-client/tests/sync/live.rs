@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
-use storyloom_client::{Client, LiveStatus, SyncConfig};
-use storyloom_domain::{AudioRequest, HeroUpdate};
+use storyloom_client::{Client, LiveEvent, LiveStatus, SyncConfig};
+use storyloom_domain::{AudioRequest, EntityKind, HeroUpdate};
 use storyloom_testkit::{DbKind, TestServer, db_tests};
 use tokio::sync::watch;
 
@@ -57,6 +57,7 @@ async fn live_stream_pulls_the_other_devices_writes(kind: DbKind) {
         .unwrap();
 
     let live = b.sync().start_live();
+    let mut events = live.events();
     let mut status = live.status();
     // Connected, and the catch-up sync of the connect is done: from here on only an event
     // can make B sync.
@@ -65,11 +66,20 @@ async fn live_stream_pulls_the_other_devices_writes(kind: DbKind) {
     })
     .await;
     assert_eq!(s.connections, 1);
+    // The first subscriber saw the follower from its start: the connect, then its catch-up.
+    let mut next_event = async || {
+        tokio::time::timeout(Duration::from_secs(15), events.recv())
+            .await
+            .expect("a live event in time")
+            .expect("the follower is running")
+    };
+    assert!(matches!(next_event().await, LiveEvent::Connected));
+    assert!(matches!(next_event().await, LiveEvent::Synced(_)));
 
     let h = a.heroes().create(hero("Live")).await.unwrap();
     a.sync().sync_all().await.unwrap();
     eventually("B to pull the new hero", || async {
-        b.heroes().get(h.id).await.unwrap().is_some()
+        b.heroes().get(h.id.into()).await.unwrap().is_some()
     })
     .await;
     // The cache is written inside the sync; the follower counts the sync once it returns.
@@ -87,7 +97,7 @@ async fn live_stream_pulls_the_other_devices_writes(kind: DbKind) {
     .await;
     a.heroes()
         .update(
-            h.id,
+            h.id.into(),
             HeroUpdate {
                 name: Some("Still live".into()),
                 ..Default::default()
@@ -97,7 +107,7 @@ async fn live_stream_pulls_the_other_devices_writes(kind: DbKind) {
         .unwrap();
     a.sync().sync_all().await.unwrap();
     eventually("B to pull the rename after the reconnect", || async {
-        b.heroes().get(h.id).await.unwrap().unwrap().name == "Still live"
+        b.heroes().get(h.id.into()).await.unwrap().unwrap().name == "Still live"
     })
     .await;
 
@@ -111,17 +121,17 @@ async fn live_stream_pulls_the_other_devices_writes(kind: DbKind) {
         .unwrap();
     a.sync().sync_all().await.unwrap();
     a.stories()
-        .generate_audio(s.id, AudioRequest::default())
+        .generate_audio(s.id.into(), AudioRequest::default())
         .await
         .unwrap();
     let job = tokio::time::timeout(Duration::from_secs(15), jobs.recv())
         .await
         .expect("a job event")
         .unwrap();
-    assert_eq!((job.entity.as_str(), job.id), ("story", s.id));
+    assert_eq!((job.entity, job.id), (EntityKind::Story, s.id));
     eventually("B to pull the narration", || async {
         b.stories()
-            .get(s.id)
+            .get(s.id.into())
             .await
             .unwrap()
             .is_some_and(|s| s.audio_url.is_some())
@@ -132,7 +142,7 @@ async fn live_stream_pulls_the_other_devices_writes(kind: DbKind) {
     drop(live);
     a.heroes()
         .update(
-            h.id,
+            h.id.into(),
             HeroUpdate {
                 name: Some("Unheard".into()),
                 ..Default::default()
@@ -143,7 +153,7 @@ async fn live_stream_pulls_the_other_devices_writes(kind: DbKind) {
     a.sync().sync_all().await.unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
-        b.heroes().get(h.id).await.unwrap().unwrap().name,
+        b.heroes().get(h.id.into()).await.unwrap().unwrap().name,
         "Still live"
     );
 }

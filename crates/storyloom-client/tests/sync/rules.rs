@@ -13,7 +13,7 @@ async fn offline_create_then_edit_reaches_the_server(kind: DbKind) {
     let h = a.heroes().create(hero("Ada")).await.unwrap();
     a.heroes()
         .update(
-            h.id,
+            h.id.into(),
             HeroUpdate {
                 name: Some("Ada Lovelace".into()),
                 ..Default::default()
@@ -28,7 +28,7 @@ async fn offline_create_then_edit_reaches_the_server(kind: DbKind) {
         .unwrap();
     a.stories()
         .update(
-            s.id,
+            s.id.into(),
             StoryUpdate {
                 title: Some("The big moon".into()),
                 ..Default::default()
@@ -36,12 +36,17 @@ async fn offline_create_then_edit_reaches_the_server(kind: DbKind) {
         )
         .await
         .unwrap();
-    a.stories().set_favorite(s.id, true).await.unwrap();
-    a.stories().play(s.id, 1).await.unwrap();
-    a.stories().play(s.id, 2).await.unwrap();
+    a.stories().set_favorite(s.id.into(), true).await.unwrap();
+    a.stories().play(s.id.into(), 1).await.unwrap();
+    a.stories().play(s.id.into(), 2).await.unwrap();
     let e = a.custom_events().create(event("Pool day")).await.unwrap();
     assert_eq!(
-        a.heroes().sync_info(h.id).await.unwrap().unwrap().status,
+        a.heroes()
+            .sync_info(h.id.into())
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
         SyncStatus::PendingCreate
     );
 
@@ -54,9 +59,9 @@ async fn offline_create_then_edit_reaches_the_server(kind: DbKind) {
     );
     assert!(a.sync().outbox().await.unwrap().is_empty());
     for info in [
-        a.heroes().sync_info(h.id).await.unwrap(),
-        a.stories().sync_info(s.id).await.unwrap(),
-        a.custom_events().sync_info(e.id).await.unwrap(),
+        a.heroes().sync_info(h.id.into()).await.unwrap(),
+        a.stories().sync_info(s.id.into()).await.unwrap(),
+        a.custom_events().sync_info(e.id.into()).await.unwrap(),
     ] {
         let info = info.unwrap();
         assert_eq!(info.status, SyncStatus::Synced);
@@ -64,9 +69,19 @@ async fn offline_create_then_edit_reaches_the_server(kind: DbKind) {
     }
 
     b.sync().sync_all().await.unwrap();
-    let bh = b.heroes().get(h.id).await.unwrap().expect("hero pulled");
+    let bh = b
+        .heroes()
+        .get(h.id.into())
+        .await
+        .unwrap()
+        .expect("hero pulled");
     assert_eq!(bh.name, "Ada Lovelace");
-    let bs = b.stories().get(s.id).await.unwrap().expect("story pulled");
+    let bs = b
+        .stories()
+        .get(s.id.into())
+        .await
+        .unwrap()
+        .expect("story pulled");
     assert_eq!(bs.title, "The big moon");
     assert!(bs.is_favorite);
     assert_eq!(bs.play_count, 3);
@@ -85,7 +100,7 @@ async fn hero_server_wins_and_reports_the_lost_edit(kind: DbKind) {
     let mut events = a.sync().subscribe();
     a.heroes()
         .update(
-            h.id,
+            h.id.into(),
             HeroUpdate {
                 name: Some("From A".into()),
                 ..Default::default()
@@ -95,7 +110,7 @@ async fn hero_server_wins_and_reports_the_lost_edit(kind: DbKind) {
         .unwrap();
     b.heroes()
         .update(
-            h.id,
+            h.id.into(),
             HeroUpdate {
                 name: Some("From B".into()),
                 ..Default::default()
@@ -106,9 +121,17 @@ async fn hero_server_wins_and_reports_the_lost_edit(kind: DbKind) {
     b.sync().sync_all().await.unwrap();
     a.sync().sync_all().await.unwrap();
 
-    assert_eq!(a.heroes().get(h.id).await.unwrap().unwrap().name, "From B");
     assert_eq!(
-        a.heroes().sync_info(h.id).await.unwrap().unwrap().status,
+        a.heroes().get(h.id.into()).await.unwrap().unwrap().name,
+        "From B"
+    );
+    assert_eq!(
+        a.heroes()
+            .sync_info(h.id.into())
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
         SyncStatus::Synced
     );
     let mut lost = false;
@@ -136,7 +159,7 @@ async fn story_text_conflict_keeps_both(kind: DbKind) {
 
     a.stories()
         .update(
-            s.id,
+            s.id.into(),
             StoryUpdate {
                 title: Some("A's title".into()),
                 ..Default::default()
@@ -146,7 +169,7 @@ async fn story_text_conflict_keeps_both(kind: DbKind) {
         .unwrap();
     b.stories()
         .update(
-            s.id,
+            s.id.into(),
             StoryUpdate {
                 title: Some("B's title".into()),
                 ..Default::default()
@@ -160,11 +183,16 @@ async fn story_text_conflict_keeps_both(kind: DbKind) {
 
     // Until resolved, the server copy shows and the local words wait in a conflict record.
     assert_eq!(
-        a.stories().get(s.id).await.unwrap().unwrap().title,
+        a.stories().get(s.id.into()).await.unwrap().unwrap().title,
         "B's title"
     );
     assert_eq!(
-        a.stories().sync_info(s.id).await.unwrap().unwrap().status,
+        a.stories()
+            .sync_info(s.id.into())
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
         SyncStatus::Conflict
     );
     let conflicts = a.sync().conflicts().await.unwrap();
@@ -178,7 +206,7 @@ async fn story_text_conflict_keeps_both(kind: DbKind) {
     assert_eq!(a.api().get_story(s.id).await.unwrap().title, "A's title");
     b.sync().sync_all().await.unwrap();
     assert_eq!(
-        b.stories().get(s.id).await.unwrap().unwrap().title,
+        b.stories().get(s.id.into()).await.unwrap().unwrap().title,
         "A's title"
     );
 }
@@ -195,7 +223,7 @@ async fn story_keep_server_drops_the_local_text(kind: DbKind) {
     settle(&a, &b).await;
     a.stories()
         .update(
-            s.id,
+            s.id.into(),
             StoryUpdate {
                 content: Some("A's words".into()),
                 ..Default::default()
@@ -205,7 +233,7 @@ async fn story_keep_server_drops_the_local_text(kind: DbKind) {
         .unwrap();
     b.stories()
         .update(
-            s.id,
+            s.id.into(),
             StoryUpdate {
                 content: Some("B's words".into()),
                 ..Default::default()
@@ -219,11 +247,16 @@ async fn story_keep_server_drops_the_local_text(kind: DbKind) {
     a.sync().keep_server(c.seq).await.unwrap();
     a.sync().sync_all().await.unwrap();
     assert_eq!(
-        a.stories().sync_info(s.id).await.unwrap().unwrap().status,
+        a.stories()
+            .sync_info(s.id.into())
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
         SyncStatus::Synced
     );
     assert_eq!(
-        a.stories().get(s.id).await.unwrap().unwrap().content,
+        a.stories().get(s.id.into()).await.unwrap().unwrap().content,
         "B's words"
     );
     assert_eq!(a.api().get_story(s.id).await.unwrap().content, "B's words");
@@ -239,14 +272,30 @@ async fn play_counts_add_up_across_devices(kind: DbKind) {
         .await
         .unwrap();
     settle(&a, &b).await;
-    a.stories().play(s.id, 2).await.unwrap();
-    b.stories().play(s.id, 3).await.unwrap();
-    b.stories().play(s.id, 1).await.unwrap();
+    a.stories().play(s.id.into(), 2).await.unwrap();
+    b.stories().play(s.id.into(), 3).await.unwrap();
+    b.stories().play(s.id.into(), 1).await.unwrap();
     settle(&a, &b).await;
     b.sync().sync_all().await.unwrap();
     assert_eq!(a.api().get_story(s.id).await.unwrap().play_count, 6);
-    assert_eq!(a.stories().get(s.id).await.unwrap().unwrap().play_count, 6);
-    assert_eq!(b.stories().get(s.id).await.unwrap().unwrap().play_count, 6);
+    assert_eq!(
+        a.stories()
+            .get(s.id.into())
+            .await
+            .unwrap()
+            .unwrap()
+            .play_count,
+        6
+    );
+    assert_eq!(
+        b.stories()
+            .get(s.id.into())
+            .await
+            .unwrap()
+            .unwrap()
+            .play_count,
+        6
+    );
 }
 
 async fn favourite_is_resent_on_top_of_a_server_edit(kind: DbKind) {
@@ -262,7 +311,7 @@ async fn favourite_is_resent_on_top_of_a_server_edit(kind: DbKind) {
     // B edits the title (server moves on); A, later, marks the favourite on the old version.
     b.stories()
         .update(
-            s.id,
+            s.id.into(),
             StoryUpdate {
                 title: Some("Stars at night".into()),
                 ..Default::default()
@@ -271,7 +320,7 @@ async fn favourite_is_resent_on_top_of_a_server_edit(kind: DbKind) {
         .await
         .unwrap();
     b.sync().sync_all().await.unwrap();
-    a.stories().set_favorite(s.id, true).await.unwrap();
+    a.stories().set_favorite(s.id.into(), true).await.unwrap();
     a.sync().sync_all().await.unwrap();
     let server_story = a.api().get_story(s.id).await.unwrap();
     assert!(
@@ -280,7 +329,7 @@ async fn favourite_is_resent_on_top_of_a_server_edit(kind: DbKind) {
     );
     assert_eq!(server_story.title, "Stars at night", "server's title kept");
     assert!(a.sync().conflicts().await.unwrap().is_empty());
-    let local = a.stories().get(s.id).await.unwrap().unwrap();
+    let local = a.stories().get(s.id.into()).await.unwrap().unwrap();
     assert!(local.is_favorite);
     assert_eq!(local.title, "Stars at night");
 }
@@ -292,7 +341,7 @@ async fn custom_event_local_wins(kind: DbKind) {
     settle(&a, &b).await;
     a.custom_events()
         .update(
-            e.id,
+            e.id.into(),
             CustomEventUpdate {
                 title: Some("A pool".into()),
                 ..Default::default()
@@ -302,7 +351,7 @@ async fn custom_event_local_wins(kind: DbKind) {
         .unwrap();
     b.custom_events()
         .update(
-            e.id,
+            e.id.into(),
             CustomEventUpdate {
                 title: Some("B pool".into()),
                 description: Some("from B".into()),
@@ -321,7 +370,12 @@ async fn custom_event_local_wins(kind: DbKind) {
     );
     b.sync().sync_all().await.unwrap();
     assert_eq!(
-        b.custom_events().get(e.id).await.unwrap().unwrap().title,
+        b.custom_events()
+            .get(e.id.into())
+            .await
+            .unwrap()
+            .unwrap()
+            .title,
         "A pool"
     );
 }
@@ -336,11 +390,11 @@ async fn server_delete_beats_hero_edit(kind: DbKind) {
         .await
         .unwrap();
     settle(&a, &b).await;
-    b.heroes().delete(h.id).await.unwrap();
+    b.heroes().delete(h.id.into()).await.unwrap();
     b.sync().sync_all().await.unwrap();
     a.heroes()
         .update(
-            h.id,
+            h.id.into(),
             HeroUpdate {
                 age: Some(7),
                 ..Default::default()
@@ -349,9 +403,9 @@ async fn server_delete_beats_hero_edit(kind: DbKind) {
         .await
         .unwrap();
     a.sync().sync_all().await.unwrap();
-    assert!(a.heroes().get(h.id).await.unwrap().is_none());
+    assert!(a.heroes().get(h.id.into()).await.unwrap().is_none());
     assert!(
-        a.stories().get(s.id).await.unwrap().is_none(),
+        a.stories().get(s.id.into()).await.unwrap().is_none(),
         "stories go with their hero"
     );
     assert!(a.sync().outbox().await.unwrap().is_empty());
@@ -364,7 +418,7 @@ async fn local_delete_beats_server_edit(kind: DbKind) {
     settle(&a, &b).await;
     b.heroes()
         .update(
-            h.id,
+            h.id.into(),
             HeroUpdate {
                 name: Some("Edited".into()),
                 ..Default::default()
@@ -373,7 +427,7 @@ async fn local_delete_beats_server_edit(kind: DbKind) {
         .await
         .unwrap();
     b.sync().sync_all().await.unwrap();
-    a.heroes().delete(h.id).await.unwrap();
+    a.heroes().delete(h.id.into()).await.unwrap();
     a.sync().sync_all().await.unwrap();
     assert!(
         a.sync().outbox().await.unwrap().is_empty(),
@@ -383,7 +437,7 @@ async fn local_delete_beats_server_edit(kind: DbKind) {
     let got = a.api().get_hero(h.id).await;
     assert!(got.is_err(), "deleted on the server: {got:?}");
     b.sync().sync_all().await.unwrap();
-    assert!(b.heroes().get(h.id).await.unwrap().is_none());
+    assert!(b.heroes().get(h.id.into()).await.unwrap().is_none());
 }
 
 async fn story_edited_here_deleted_there_is_a_conflict(kind: DbKind) {
@@ -396,11 +450,11 @@ async fn story_edited_here_deleted_there_is_a_conflict(kind: DbKind) {
         .await
         .unwrap();
     settle(&a, &b).await;
-    b.stories().delete(s.id).await.unwrap();
+    b.stories().delete(s.id.into()).await.unwrap();
     b.sync().sync_all().await.unwrap();
     a.stories()
         .update(
-            s.id,
+            s.id.into(),
             StoryUpdate {
                 content: Some("Saved words".into()),
                 ..Default::default()
@@ -410,7 +464,7 @@ async fn story_edited_here_deleted_there_is_a_conflict(kind: DbKind) {
         .unwrap();
     a.sync().sync_all().await.unwrap();
     assert!(
-        a.stories().get(s.id).await.unwrap().is_none(),
+        a.stories().get(s.id.into()).await.unwrap().is_none(),
         "server copy (deleted) shows"
     );
     let c = a.sync().conflicts().await.unwrap().remove(0);
