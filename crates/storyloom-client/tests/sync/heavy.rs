@@ -59,7 +59,7 @@ async fn a_fresh_device_syncs_a_heavy_account(kind: DbKind) {
     assert!(profile.status.is_success(), "{}", profile.body);
     let report = device.sync().sync_all().await.unwrap();
     assert_eq!(report.pulled, 401, "the hero and every story");
-    let stories = device.stories().list(None, None).await.unwrap();
+    let stories = device.stories().list().await.unwrap();
     assert_eq!(stories.len(), 400);
     assert!(stories.iter().all(|s| s.content.len() == 50_000));
 }
