@@ -38,6 +38,8 @@ pub struct Shared {
     pub media: BlobStore,
     /// Woken when a job is queued, so idle in-process workers start at once.
     pub jobs_ready: Arc<Notify>,
+    /// One lock per user for `POST /api/sync/push` (see `service::sync::push`).
+    pub push_locks: moka::sync::Cache<storyloom_domain::UserId, Arc<tokio::sync::Mutex<()>>>,
 }
 
 impl AppState {
@@ -52,6 +54,10 @@ impl AppState {
             ai,
             media,
             jobs_ready: Arc::new(Notify::new()),
+            push_locks: moka::sync::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_idle(Duration::from_secs(300))
+                .build(),
         }))
     }
 }

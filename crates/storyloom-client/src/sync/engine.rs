@@ -318,14 +318,18 @@ impl SyncEngine {
             .read_async(|c| meta::get(c, meta::CURSOR))
             .await?;
         let mut seen: Option<HashSet<(EntityKind, Uuid)>> = None;
+        let mut limit = self.inner.config.pull_limit.max(1);
         loop {
-            let page = match self
-                .inner
-                .api
-                .sync_changes(cursor.as_deref(), self.inner.config.pull_limit)
-                .await
-            {
+            let page = match self.inner.api.sync_changes(cursor.as_deref(), limit).await {
                 Ok(p) => p,
+                // A page the server could not answer for its size (413, or a 500 from an
+                // older server's answer buffers): ask for smaller pages, down to one change,
+                // rather than retrying the same page forever.
+                Err(e) if matches!(e.status(), Some(413 | 500)) && limit > 1 => {
+                    limit = (limit / 2).max(1);
+                    tracing::info!(limit, "change feed page failed; pulling smaller pages");
+                    continue;
+                }
                 Err(e) if e.code() == Some(ErrorCode::ResyncRequired) && seen.is_none() => {
                     tracing::info!("change feed cursor too old: full resync");
                     report.full_resync = true;

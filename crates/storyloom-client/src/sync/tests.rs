@@ -204,6 +204,54 @@ async fn refused_mutations_are_parked_with_the_message_until_the_app_decides() {
     );
 }
 
+/// A server that cannot answer pages past a size (here: more than 2 changes) answers 500;
+/// the engine halves its page until one goes through, and gets everything.
+#[tokio::test]
+async fn pages_too_large_for_the_server_are_pulled_smaller() {
+    let server = MockServer::start().await;
+    mount_push(&server).await;
+    let ids: Vec<uuid::Uuid> = (0..5).map(|_| uuid::Uuid::now_v7()).collect();
+    let all = ids.clone();
+    Mock::given(method("GET"))
+        .and(path("/api/sync/changes"))
+        .respond_with(move |req: &Request| {
+            let q: std::collections::HashMap<String, String> =
+                req.url.query_pairs().into_owned().collect();
+            let limit: usize = q["limit"].parse().unwrap();
+            if limit > 2 {
+                return ResponseTemplate::new(500).set_body_json(json!({"data": null,
+                    "error": {"code": "INTERNAL_ERROR", "message": "could not buffer an answer"}}));
+            }
+            let since: usize = q.get("since").map_or(0, |s| s.parse().unwrap());
+            let page: Vec<Value> = all
+                .iter()
+                .enumerate()
+                .skip(since)
+                .take(limit)
+                .map(|(i, id)| {
+                    json!({"entity": "hero", "id": id, "version": i + 1,
+                    "deleted": false, "data": {"id": id, "name": "K", "age": 5,
+                    "traits": ["kind"], "specialAbility": null, "appearance": null,
+                    "hairColor": null, "eyeColor": null, "skinTone": null, "avatarUrl": null,
+                    "avatarStatus": "none", "avatarGenerationId": null, "version": i + 1,
+                    "createdAt": "2026-11-01T10:00:00.000Z",
+                    "updatedAt": "2026-11-01T10:00:00.000Z"}})
+                })
+                .collect();
+            let next = since + page.len();
+            envelope(json!({"changes": page, "cursor": next.to_string(),
+                "hasMore": next < all.len()}))
+        })
+        .mount(&server)
+        .await;
+    let c = client(&server, SyncConfig::default());
+    let report = c.sync().sync_all().await.unwrap();
+    assert_eq!(report.pulled, 5);
+    for id in ids {
+        assert!(c.heroes().get(id.into()).await.unwrap().is_some());
+    }
+}
+
 #[tokio::test]
 async fn gone_cursor_triggers_a_full_resync() {
     let server = MockServer::start().await;

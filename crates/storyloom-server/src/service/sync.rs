@@ -225,7 +225,17 @@ fn result_of(m: &Mutation, o: Outcome) -> MutationResult {
 }
 
 /// Apply a push's mutations in order and answer one result each.
+///
+/// One user's pushes run one after another on this process: a client retrying a push whose
+/// answer it lost while the first is still running would otherwise apply the same mutation
+/// twice at once — for a conditional update, the replay meets the version the first one just
+/// wrote and is remembered as a `conflict` before the first is remembered as `applied`. In
+/// turn, the replay finds the first one's result and answers `duplicate`.
 pub async fn push(state: &AppState, caller: Caller, body: &PushRequest) -> ApiResult<PushResponse> {
+    let lock = state.push_locks.get_with(caller.user, || {
+        std::sync::Arc::new(tokio::sync::Mutex::new(()))
+    });
+    let _one_at_a_time = lock.lock().await;
     let user = caller.user.uuid();
     let mut results = Vec::with_capacity(body.mutations.len());
     for m in &body.mutations {
