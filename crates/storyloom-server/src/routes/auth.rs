@@ -16,8 +16,9 @@ use crate::{
     auth::Account,
     error::{ApiError, ApiResult},
     extract::{ApiJson, AuthUser, ClientAddr},
+    limits::Decision,
     routes::{ok, rate_limit_headers, with_status},
-    service::account::{self, reset_unix},
+    service::account,
     state::AppState,
 };
 
@@ -40,6 +41,11 @@ pub(crate) fn user_dto(u: &Account) -> User {
         name: u.name.clone(),
         created_at: time::from_millis(u.created_at),
     }
+}
+
+/// Unix seconds when a limiter window frees up.
+fn reset_unix(d: &Decision) -> i64 {
+    time::now().timestamp() + d.reset_after.as_secs().max(1) as i64
 }
 
 /// Per-address limit on sign-up and sign-in, as a layer so every answer of these routes —

@@ -12,17 +12,11 @@ use crate::{
     auth::{hash_password, new_token, verify_password},
     error::{ApiError, ApiResult},
     extract::token_hash,
-    limits::Decision,
     state::AppState,
 };
 
 /// How long a refreshed-away token keeps working, so requests in flight still succeed.
 const REFRESH_GRACE_MS: i64 = 60_000;
-
-/// Unix seconds when a limiter window frees up.
-pub fn reset_unix(d: &Decision) -> i64 {
-    time::now().timestamp() + d.reset_after.as_secs().max(1) as i64
-}
 
 async fn issue_session(state: &AppState, user: UserId) -> ApiResult<SessionInfo> {
     let token = new_token()?;
