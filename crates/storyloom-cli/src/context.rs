@@ -328,7 +328,12 @@ impl Ctx {
     }
 
     /// The local sync status of one entity.
-    pub async fn status_of(&self, kind: EntityKind, id: Uuid) -> CliResult<Option<SyncStatus>> {
+    pub async fn status_of(
+        &self,
+        kind: EntityKind,
+        id: impl Into<Uuid>,
+    ) -> CliResult<Option<SyncStatus>> {
+        let id: Uuid = id.into();
         let info = match kind {
             EntityKind::Hero => self.client.heroes().sync_info(id.into()).await?,
             EntityKind::Story => self.client.stories().sync_info(id.into()).await?,
@@ -340,7 +345,8 @@ impl Ctx {
 
     /// After a write was sent: if the server refused it, say so as the command's error (the
     /// change stays parked and visible in `status`).
-    pub async fn check_refused(&self, kind: EntityKind, id: Uuid) -> CliResult<()> {
+    pub async fn check_refused(&self, kind: EntityKind, id: impl Into<Uuid>) -> CliResult<()> {
+        let id: Uuid = id.into();
         let info = match kind {
             EntityKind::Hero => self.client.heroes().sync_info(id.into()).await?,
             EntityKind::Story => self.client.stories().sync_info(id.into()).await?,
@@ -359,7 +365,8 @@ impl Ctx {
 
     /// Make sure the server has this entity before asking it to generate something for it: a
     /// hero created offline must be sent first. Fails with the offline error when it cannot be.
-    pub async fn ensure_on_server(&self, kind: EntityKind, id: Uuid) -> CliResult<()> {
+    pub async fn ensure_on_server(&self, kind: EntityKind, id: impl Into<Uuid>) -> CliResult<()> {
+        let id: Uuid = id.into();
         let outbox = self.client.sync().outbox().await?;
         if outbox.iter().any(|e| e.entity == kind && e.id == id) {
             self.sync_strict().await?;
@@ -397,7 +404,7 @@ impl Ctx {
     pub async fn entity_json<T: Serialize>(
         &self,
         kind: EntityKind,
-        id: Uuid,
+        id: impl Into<Uuid>,
         entity: &T,
     ) -> CliResult<Value> {
         let mut v = serde_json::to_value(entity)?;

@@ -108,7 +108,11 @@ pub async fn follow_story(
     let bar = ctx.out.bar(1);
     let deadline = Instant::now() + timeout;
     loop {
-        let story = ctx.client.api().get_story(id).await?;
+        let story = ctx
+            .client
+            .api()
+            .get_story(storyloom_domain::StoryId(id))
+            .await?;
         let ills = if jobs.illustrations {
             Some(ctx.client.stories().illustration_status(id.into()).await?)
         } else {
@@ -158,7 +162,11 @@ pub async fn follow_avatar(ctx: &Ctx, id: Uuid, timeout: Duration) -> CliResult<
     let spinner = ctx.out.spinner("Drawing the avatar…");
     let deadline = Instant::now() + timeout;
     loop {
-        let hero = ctx.client.api().get_hero(id).await?;
+        let hero = ctx
+            .client
+            .api()
+            .get_hero(storyloom_domain::HeroId(id))
+            .await?;
         let finished = !matches!(
             hero.avatar_status,
             AvatarStatus::Pending | AvatarStatus::Processing

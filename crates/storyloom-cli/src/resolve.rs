@@ -11,8 +11,8 @@ use uuid::Uuid;
 use crate::error::{CliError, CliResult};
 
 /// The id as tables show it: its last 8 hex digits.
-pub fn short_id(id: Uuid) -> String {
-    let s = id.simple().to_string();
+pub fn short_id(id: impl Into<Uuid>) -> String {
+    let s = id.into().simple().to_string();
     s[s.len() - 8..].to_owned()
 }
 

@@ -62,7 +62,7 @@ fn story(hero_id: uuid::Uuid, i: usize) -> StoryCreate {
     .repeat(7);
     StoryCreate {
         id: None,
-        hero_id,
+        hero_id: storyloom_domain::HeroId(hero_id),
         event_type: Some(EventType::Bedtime),
         custom_event_id: None,
         language: Language::En,
@@ -210,7 +210,7 @@ async fn main() -> Res<()> {
     let events = ENTITIES - WRITES - stories;
     for i in 0..stories {
         a.stories()
-            .create(story(heroes[i % heroes.len()], i))
+            .create(story(heroes[i % heroes.len()].into(), i))
             .await?;
     }
     for i in 0..events {
@@ -242,7 +242,7 @@ async fn main() -> Res<()> {
     for (i, id) in heroes.iter().take(CHANGES).enumerate() {
         a.heroes()
             .update(
-                (*id).into(),
+                *id,
                 HeroUpdate {
                     age: Some(7 + (i % 5) as i64),
                     ..Default::default()

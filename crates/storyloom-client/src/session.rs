@@ -167,7 +167,7 @@ impl AuthManager {
         Ok(auth.user)
     }
 
-    async fn claim_cache(&self, user: uuid::Uuid) -> Result<()> {
+    async fn claim_cache(&self, user: storyloom_domain::UserId) -> Result<()> {
         self.db
             .write_async(move |tx| {
                 let owner = meta::get(tx, meta::OWNER)?;
@@ -250,7 +250,7 @@ mod tests {
     fn session() -> Session {
         AuthResponse {
             user: User {
-                id: uuid::Uuid::now_v7(),
+                id: storyloom_domain::UserId(uuid::Uuid::now_v7()),
                 email: "a@b.co".into(),
                 name: None,
                 created_at: storyloom_domain::time::now(),

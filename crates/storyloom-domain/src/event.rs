@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
+
+use crate::ids::CustomEventId;
 
 use crate::validate::{Checker, FieldErrors, Lines, Validate};
 
@@ -59,7 +60,7 @@ pub enum AgeRange {
 #[serde(rename_all = "camelCase")]
 #[allow(missing_docs)]
 pub struct CustomEvent {
-    pub id: Uuid,
+    pub id: CustomEventId,
     pub title: String,
     pub description: String,
     pub prompt_seed: String,
@@ -88,7 +89,7 @@ pub struct CustomEvent {
 #[allow(missing_docs)]
 pub struct CustomEventCreate {
     #[serde(default)]
-    pub id: Option<Uuid>,
+    pub id: Option<CustomEventId>,
     pub title: String,
     #[serde(default)]
     pub description: Option<String>,

@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
+
+use crate::ids::HeroId;
 
 use crate::validate::{Checker, FieldErrors, Lines, Validate};
 
@@ -77,7 +78,7 @@ pub enum AvatarStatus {
 pub struct HeroCreate {
     /// Client-made id, so an offline-created hero keeps it and a retried create is idempotent.
     #[serde(default)]
-    pub id: Option<Uuid>,
+    pub id: Option<HeroId>,
     /// 1–50 characters.
     pub name: String,
     /// 1–17.
@@ -166,7 +167,7 @@ pub struct AvatarRequest {
 #[serde(rename_all = "camelCase")]
 #[allow(missing_docs)]
 pub struct Hero {
-    pub id: Uuid,
+    pub id: HeroId,
     pub name: String,
     pub age: i64,
     pub traits: Vec<HeroTrait>,
@@ -269,7 +270,7 @@ impl Validate for AvatarRequest {
 impl HeroCreate {
     /// The hero this body creates as `id` at `version`, before any avatar: what the server
     /// stores and answers, and what the app shows before the server has answered.
-    pub fn to_hero(&self, id: Uuid, version: i64, at: DateTime<Utc>) -> Hero {
+    pub fn to_hero(&self, id: HeroId, version: i64, at: DateTime<Utc>) -> Hero {
         Hero {
             id,
             name: self.name.clone(),

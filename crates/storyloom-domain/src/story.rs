@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
+
+use crate::ids::{CustomEventId, HeroId, IllustrationId, StoryId};
 
 use crate::validate::{Checker, FieldErrors, Lines, Validate};
 
@@ -165,9 +166,9 @@ pub enum IllustrationStatus {
 #[serde(rename_all = "camelCase")]
 #[allow(missing_docs)]
 pub struct Illustration {
-    pub id: Uuid,
+    pub id: IllustrationId,
     /// The story it belongs to (needed by sync clients, which get illustrations on their own).
-    pub story_id: Uuid,
+    pub story_id: StoryId,
     pub display_order: i64,
     pub image_url: Option<String>,
     pub scene_description: String,
@@ -183,12 +184,12 @@ pub struct Illustration {
 #[serde(rename_all = "camelCase")]
 #[allow(missing_docs)]
 pub struct Story {
-    pub id: Uuid,
+    pub id: StoryId,
     pub title: String,
     pub content: String,
-    pub hero_id: Uuid,
+    pub hero_id: HeroId,
     pub event_type: Option<EventType>,
-    pub custom_event_id: Option<Uuid>,
+    pub custom_event_id: Option<CustomEventId>,
     pub language: Language,
     pub audio_url: Option<String>,
     /// Seconds.
@@ -218,12 +219,12 @@ pub struct Story {
 #[allow(missing_docs)]
 pub struct StoryCreate {
     #[serde(default)]
-    pub id: Option<Uuid>,
-    pub hero_id: Uuid,
+    pub id: Option<StoryId>,
+    pub hero_id: HeroId,
     #[serde(default)]
     pub event_type: Option<EventType>,
     #[serde(default)]
-    pub custom_event_id: Option<Uuid>,
+    pub custom_event_id: Option<CustomEventId>,
     pub language: Language,
     #[serde(default)]
     pub generate_audio: bool,

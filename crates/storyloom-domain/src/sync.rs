@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::ids::MutationId;
+
 use crate::envelope::ErrorBody;
 use crate::validate::{FieldErrors, Validate};
 
@@ -93,7 +95,7 @@ pub enum MutationOp {
 #[allow(missing_docs)]
 pub struct Mutation {
     /// Client-made idempotency key, remembered 30 days.
-    pub mutation_id: Uuid,
+    pub mutation_id: MutationId,
     pub entity: EntityKind,
     pub op: MutationOp,
     pub id: Uuid,
@@ -131,7 +133,7 @@ pub enum MutationStatus {
 #[serde(rename_all = "camelCase")]
 #[allow(missing_docs)]
 pub struct MutationResult {
-    pub mutation_id: Uuid,
+    pub mutation_id: MutationId,
     pub status: MutationStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,

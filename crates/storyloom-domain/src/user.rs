@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
+
+use crate::ids::UserId;
 
 use crate::story::{Language, Voice};
 use crate::validate::{Checker, FieldErrors, Lines, Validate, email_problem, normalize_email};
@@ -71,7 +72,7 @@ impl Validate for SignIn {
 #[serde(rename_all = "camelCase")]
 #[allow(missing_docs)]
 pub struct User {
-    pub id: Uuid,
+    pub id: UserId,
     pub email: String,
     pub name: Option<String>,
     #[serde(with = "crate::time::millis")]
@@ -127,7 +128,7 @@ pub struct ProfileStats {
 #[serde(rename_all = "camelCase")]
 #[allow(missing_docs)]
 pub struct Profile {
-    pub id: Uuid,
+    pub id: UserId,
     pub email: String,
     pub name: Option<String>,
     pub preferred_language: Language,

@@ -17,7 +17,7 @@ fn t() -> chrono::DateTime<chrono::Utc> {
 
 fn hero() -> Hero {
     Hero {
-        id: id(1),
+        id: id(1).into(),
         name: "Léa".into(),
         age: 5,
         traits: vec![HeroTrait::Brave, HeroTrait::Curious],
@@ -37,10 +37,10 @@ fn hero() -> Hero {
 
 fn story() -> Story {
     Story {
-        id: id(2),
+        id: id(2).into(),
         title: "Léa and the Moon".into(),
         content: "Once upon a time…".into(),
-        hero_id: id(1),
+        hero_id: id(1).into(),
         event_type: Some(EventType::SchoolDay),
         custom_event_id: None,
         language: Language::Fr,
@@ -56,8 +56,8 @@ fn story() -> Story {
         created_at: t(),
         updated_at: t(),
         illustrations: Some(vec![Illustration {
-            id: id(3),
-            story_id: id(2),
+            id: id(3).into(),
+            story_id: id(2).into(),
             display_order: 0,
             image_url: None,
             scene_description: "a moonlit garden".into(),
@@ -81,7 +81,7 @@ fn story_shape() {
 #[test]
 fn custom_event_shape() {
     insta::assert_json_snapshot!(CustomEvent {
-        id: id(4),
+        id: id(4).into(),
         title: "First swim".into(),
         description: String::new(),
         prompt_seed: "the big pool".into(),
@@ -120,7 +120,7 @@ fn envelope_shapes() {
 fn auth_shapes() {
     insta::assert_json_snapshot!(AuthResponse {
         user: User {
-            id: id(5),
+            id: id(5).into(),
             email: "a@example.com".into(),
             name: None,
             created_at: t()
@@ -155,7 +155,7 @@ fn usage_and_profile_shapes() {
         },
     });
     insta::assert_json_snapshot!(Profile {
-        id: id(6),
+        id: id(6).into(),
         email: "p@example.com".into(),
         name: Some("P".into()),
         preferred_language: Language::De,
@@ -189,7 +189,7 @@ fn sync_shapes() {
     });
     insta::assert_json_snapshot!(PushResponse {
         results: vec![MutationResult {
-            mutation_id: id(8),
+            mutation_id: id(8).into(),
             status: MutationStatus::Conflict,
             version: None,
             current: Some(json!({"version": 12})),

@@ -46,7 +46,7 @@ impl HeroRepository {
     pub async fn get(&self, id: String) -> Result<Option<Hero>, StoryloomError> {
         let id = parse_id("id", &id)?;
         let c = self.client.clone();
-        run(async move { Ok(c.heroes().get(id.into()).await?.map(Into::into)) }).await
+        run(async move { Ok(c.heroes().get(id).await?.map(Into::into)) }).await
     }
 
     /// Create a hero on the device (works offline); it is sent at the next sync with the id
@@ -62,21 +62,21 @@ impl HeroRepository {
         let id = parse_id("id", &id)?;
         let patch = d::HeroUpdate::from(patch);
         let c = self.client.clone();
-        run(async move { Ok(c.heroes().update(id.into(), patch).await?.into()) }).await
+        run(async move { Ok(c.heroes().update(id, patch).await?.into()) }).await
     }
 
     /// Delete a hero and its stories on the device (works offline).
     pub async fn delete(&self, id: String) -> Result<(), StoryloomError> {
         let id = parse_id("id", &id)?;
         let c = self.client.clone();
-        run(async move { Ok(c.heroes().delete(id.into()).await?) }).await
+        run(async move { Ok(c.heroes().delete(id).await?) }).await
     }
 
     /// Whether the hero is synced, for a "not synced yet" badge.
     pub async fn sync_info(&self, id: String) -> Result<Option<SyncInfo>, StoryloomError> {
         let id = parse_id("id", &id)?;
         let c = self.client.clone();
-        run(async move { Ok(c.heroes().sync_info(id.into()).await?.map(Into::into)) }).await
+        run(async move { Ok(c.heroes().sync_info(id).await?.map(Into::into)) }).await
     }
 
     /// Ask the server to draw the hero's avatar (needs a connection, and the hero must have
@@ -89,7 +89,7 @@ impl HeroRepository {
         let id = parse_id("id", &id)?;
         let body = d::AvatarRequest { prompt };
         let c = self.client.clone();
-        run(async move { Ok(c.heroes().generate_avatar(id.into(), body).await?.into()) }).await
+        run(async move { Ok(c.heroes().generate_avatar(id, body).await?.into()) }).await
     }
 }
 
@@ -114,9 +114,7 @@ impl StoryRepository {
         hero_id: Option<String>,
         favorite: Option<bool>,
     ) -> Result<Vec<Story>, StoryloomError> {
-        let hero_id = hero_id
-            .map(|h| parse_id("heroId", &h).map(Into::into))
-            .transpose()?;
+        let hero_id = hero_id.map(|h| parse_id("heroId", &h)).transpose()?;
         let c = self.client.clone();
         run(async move { Ok(all(c.stories().list_by(hero_id, favorite).await?)) }).await
     }
@@ -125,7 +123,7 @@ impl StoryRepository {
     pub async fn get(&self, id: String) -> Result<Option<Story>, StoryloomError> {
         let id = parse_id("id", &id)?;
         let c = self.client.clone();
-        run(async move { Ok(c.stories().get(id.into()).await?.map(Into::into)) }).await
+        run(async move { Ok(c.stories().get(id).await?.map(Into::into)) }).await
     }
 
     /// A story's illustrations on the device, in display order.
@@ -135,7 +133,7 @@ impl StoryRepository {
     ) -> Result<Vec<Illustration>, StoryloomError> {
         let id = parse_id("storyId", &story_id)?;
         let c = self.client.clone();
-        run(async move { Ok(all(c.stories().illustrations(id.into()).await?)) }).await
+        run(async move { Ok(all(c.stories().illustrations(id).await?)) }).await
     }
 
     /// Create a story: an import (title and content given) is stored on the device and
@@ -159,35 +157,35 @@ impl StoryRepository {
         let id = parse_id("id", &id)?;
         let patch = d::StoryUpdate::from(patch);
         let c = self.client.clone();
-        run(async move { Ok(c.stories().update(id.into(), patch).await?.into()) }).await
+        run(async move { Ok(c.stories().update(id, patch).await?.into()) }).await
     }
 
     /// Mark as favourite or not (works offline).
     pub async fn set_favorite(&self, id: String, favorite: bool) -> Result<Story, StoryloomError> {
         let id = parse_id("id", &id)?;
         let c = self.client.clone();
-        run(async move { Ok(c.stories().set_favorite(id.into(), favorite).await?.into()) }).await
+        run(async move { Ok(c.stories().set_favorite(id, favorite).await?.into()) }).await
     }
 
     /// Count `count` plays (1–100) now (works offline); plays on several devices add up.
     pub async fn play(&self, id: String, count: u32) -> Result<Story, StoryloomError> {
         let id = parse_id("id", &id)?;
         let c = self.client.clone();
-        run(async move { Ok(c.stories().play(id.into(), i64::from(count)).await?.into()) }).await
+        run(async move { Ok(c.stories().play(id, i64::from(count)).await?.into()) }).await
     }
 
     /// Delete on the device (works offline).
     pub async fn delete(&self, id: String) -> Result<(), StoryloomError> {
         let id = parse_id("id", &id)?;
         let c = self.client.clone();
-        run(async move { Ok(c.stories().delete(id.into()).await?) }).await
+        run(async move { Ok(c.stories().delete(id).await?) }).await
     }
 
     /// Whether the story is synced.
     pub async fn sync_info(&self, id: String) -> Result<Option<SyncInfo>, StoryloomError> {
         let id = parse_id("id", &id)?;
         let c = self.client.clone();
-        run(async move { Ok(c.stories().sync_info(id.into()).await?.map(Into::into)) }).await
+        run(async move { Ok(c.stories().sync_info(id).await?.map(Into::into)) }).await
     }
 
     /// Ask the server to narrate the story (needs a connection).
@@ -203,14 +201,14 @@ impl StoryRepository {
             voice: voice.map(Into::into),
         };
         let c = self.client.clone();
-        run(async move { Ok(c.stories().generate_audio(id.into(), body).await?.into()) }).await
+        run(async move { Ok(c.stories().generate_audio(id, body).await?.into()) }).await
     }
 
     /// Ask the server to illustrate the story (needs a connection).
     pub async fn generate_illustrations(&self, id: String) -> Result<Story, StoryloomError> {
         let id = parse_id("id", &id)?;
         let c = self.client.clone();
-        run(async move { Ok(c.stories().generate_illustrations(id.into()).await?.into()) }).await
+        run(async move { Ok(c.stories().generate_illustrations(id).await?.into()) }).await
     }
 
     /// How far the story's illustrations are (needs a connection); finished pictures are
@@ -221,7 +219,7 @@ impl StoryRepository {
     ) -> Result<IllustrationProgress, StoryloomError> {
         let id = parse_id("id", &id)?;
         let c = self.client.clone();
-        run(async move { Ok(c.stories().illustration_status(id.into()).await?.into()) }).await
+        run(async move { Ok(c.stories().illustration_status(id).await?.into()) }).await
     }
 }
 
@@ -249,7 +247,7 @@ impl CustomEventRepository {
     pub async fn get(&self, id: String) -> Result<Option<CustomEvent>, StoryloomError> {
         let id = parse_id("id", &id)?;
         let c = self.client.clone();
-        run(async move { Ok(c.custom_events().get(id.into()).await?.map(Into::into)) }).await
+        run(async move { Ok(c.custom_events().get(id).await?.map(Into::into)) }).await
     }
 
     /// Create on the device (works offline).
@@ -268,27 +266,21 @@ impl CustomEventRepository {
         let id = parse_id("id", &id)?;
         let patch = d::CustomEventUpdate::from(patch);
         let c = self.client.clone();
-        run(async move { Ok(c.custom_events().update(id.into(), patch).await?.into()) }).await
+        run(async move { Ok(c.custom_events().update(id, patch).await?.into()) }).await
     }
 
     /// Delete on the device (works offline).
     pub async fn delete(&self, id: String) -> Result<(), StoryloomError> {
         let id = parse_id("id", &id)?;
         let c = self.client.clone();
-        run(async move { Ok(c.custom_events().delete(id.into()).await?) }).await
+        run(async move { Ok(c.custom_events().delete(id).await?) }).await
     }
 
     /// Whether the custom event is synced.
     pub async fn sync_info(&self, id: String) -> Result<Option<SyncInfo>, StoryloomError> {
         let id = parse_id("id", &id)?;
         let c = self.client.clone();
-        run(async move {
-            Ok(c.custom_events()
-                .sync_info(id.into())
-                .await?
-                .map(Into::into))
-        })
-        .await
+        run(async move { Ok(c.custom_events().sync_info(id).await?.map(Into::into)) }).await
     }
 
     /// Let the AI add keywords and a richer prompt seed (needs a connection; the event must
@@ -296,6 +288,6 @@ impl CustomEventRepository {
     pub async fn enhance(&self, id: String) -> Result<CustomEvent, StoryloomError> {
         let id = parse_id("id", &id)?;
         let c = self.client.clone();
-        run(async move { Ok(c.custom_events().enhance(id.into()).await?.into()) }).await
+        run(async move { Ok(c.custom_events().enhance(id).await?.into()) }).await
     }
 }

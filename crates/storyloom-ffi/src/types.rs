@@ -351,14 +351,19 @@ mirror_enum! {
 // Helpers
 
 /// Parse an id the app passed back; a bad one names the argument it came in.
-pub(crate) fn parse_id(field: &str, id: &str) -> Result<Uuid, StoryloomError> {
-    Uuid::parse_str(id).map_err(|_| StoryloomError::InvalidInput {
-        field: field.to_owned(),
-        message: format!("{id:?} is not an id"),
-    })
+pub(crate) fn parse_id<T: From<Uuid>>(field: &str, id: &str) -> Result<T, StoryloomError> {
+    Uuid::parse_str(id)
+        .map(T::from)
+        .map_err(|_| StoryloomError::InvalidInput {
+            field: field.to_owned(),
+            message: format!("{id:?} is not an id"),
+        })
 }
 
-fn parse_opt_id(field: &str, id: Option<String>) -> Result<Option<Uuid>, StoryloomError> {
+fn parse_opt_id<T: From<Uuid>>(
+    field: &str,
+    id: Option<String>,
+) -> Result<Option<T>, StoryloomError> {
     id.map(|s| parse_id(field, &s)).transpose()
 }
 

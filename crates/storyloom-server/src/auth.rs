@@ -115,7 +115,7 @@ pub struct Account {
 impl From<&storyloom_store::UserRecord> for Account {
     fn from(u: &storyloom_store::UserRecord) -> Self {
         Self {
-            id: storyloom_domain::UserId(u.id),
+            id: u.id,
             email: u.email.clone(),
             name: u.name.clone(),
             preferred_language: u.preferred_language,

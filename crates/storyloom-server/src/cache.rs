@@ -25,10 +25,10 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use moka::sync::Cache;
+use storyloom_domain::UserId;
 use storyloom_store::SessionRecord;
 
 use crate::auth::Account;
-use uuid::Uuid;
 
 use crate::{extract::token_hash, state::AppState};
 
@@ -56,7 +56,7 @@ pub const MAX_CACHED_ANSWER: usize = 16 * 1024 * 1024;
 pub struct Caches {
     auth: Cache<String, Arc<AuthEntry>>,
     versions: Versions,
-    answers: Cache<(Uuid, String), Arc<CachedAnswer>>,
+    answers: Cache<(UserId, String), Arc<CachedAnswer>>,
 }
 
 impl std::fmt::Debug for Caches {
@@ -116,21 +116,21 @@ impl Caches {
     }
 
     /// Forget every session and answer of a user (profile change, account deletion).
-    pub fn forget_user(&self, user: Uuid) {
+    pub fn forget_user(&self, user: UserId) {
         let _ = self
             .auth
-            .invalidate_entries_if(move |_, e| e.user.id.uuid() == user);
+            .invalidate_entries_if(move |_, e| e.user.id == user);
         let _ = self.answers.invalidate_entries_if(move |k, _| k.0 == user);
         self.versions.forget(user);
     }
 
     /// The user's latest version, if known.
-    pub fn version(&self, user: Uuid) -> Option<i64> {
+    pub fn version(&self, user: UserId) -> Option<i64> {
         self.versions.get(user)
     }
 
     /// Move the user's known version forward (never back).
-    pub fn note_version(&self, user: Uuid, version: i64) {
+    pub fn note_version(&self, user: UserId, version: i64) {
         self.versions.note(user, version);
     }
 
@@ -150,7 +150,7 @@ impl Caches {
 /// sections are a hash lookup.
 #[derive(Clone)]
 struct Versions {
-    map: Arc<std::sync::Mutex<std::collections::HashMap<Uuid, (i64, Instant)>>>,
+    map: Arc<std::sync::Mutex<std::collections::HashMap<UserId, (i64, Instant)>>>,
     capacity: usize,
     ttl: Duration,
 }
@@ -164,12 +164,12 @@ impl Versions {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<Uuid, (i64, Instant)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<UserId, (i64, Instant)>> {
         // Every update leaves the map consistent; a panic elsewhere cannot poison its meaning.
         self.map.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn get(&self, user: Uuid) -> Option<i64> {
+    fn get(&self, user: UserId) -> Option<i64> {
         let map = self.lock();
         map.get(&user)
             .filter(|(_, at)| at.elapsed() < self.ttl)
@@ -180,7 +180,7 @@ impl Versions {
     /// expired entry is a lower bound worth keeping (an event arriving late must not make an
     /// older cached answer look current). A fresh entry keeps its age, so the time-to-live
     /// still bounds how long a version missed from another process can hide.
-    fn note(&self, user: Uuid, version: i64) {
+    fn note(&self, user: UserId, version: i64) {
         let mut map = self.lock();
         if let Some((v, at)) = map.get_mut(&user) {
             *v = (*v).max(version);
@@ -199,7 +199,7 @@ impl Versions {
         map.insert(user, (version, Instant::now()));
     }
 
-    fn forget(&self, user: Uuid) {
+    fn forget(&self, user: UserId) {
         self.lock().remove(&user);
     }
 
@@ -252,7 +252,7 @@ pub async fn cached_get(State(state): State<AppState>, req: Request, next: Next)
     let now = storyloom_domain::time::now().timestamp_millis();
     let Some(user) = bearer_hash(&req)
         .and_then(|h| caches.session(&h, now))
-        .map(|a| a.user.id.uuid())
+        .map(|a| a.user.id)
     else {
         return next.run(req).await;
     };
@@ -316,7 +316,7 @@ mod tests {
     #[test]
     fn versions_only_move_forward() {
         let c = Caches::new();
-        let u = Uuid::new_v4();
+        let u = UserId::new();
         c.note_version(u, 5);
         c.note_version(u, 3);
         assert_eq!(c.version(u), Some(5));
@@ -329,7 +329,7 @@ mod tests {
     #[test]
     fn versions_expire_and_stay_bounded() {
         let v = Versions::new(3, Duration::from_millis(50));
-        let u = Uuid::new_v4();
+        let u = UserId::new();
         v.note(u, 4);
         assert_eq!(v.get(u), Some(4));
         std::thread::sleep(Duration::from_millis(60));
@@ -340,7 +340,7 @@ mod tests {
         v.note(u, 7);
         assert_eq!(v.get(u), Some(7));
         for _ in 0..10 {
-            v.note(Uuid::new_v4(), 1);
+            v.note(UserId::new(), 1);
         }
         assert!(v.lock().len() <= 3);
     }

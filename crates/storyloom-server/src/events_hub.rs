@@ -103,7 +103,7 @@ impl Hub {
         match &ev.payload {
             Payload::Changed(c) => {
                 if let Some(v) = c.version() {
-                    self.caches.note_version(ev.user.uuid(), v);
+                    self.caches.note_version(ev.user, v);
                 }
             }
             Payload::SessionRevoked { token_hash } => {
@@ -112,11 +112,11 @@ impl Hub {
                 return;
             }
             Payload::AccountChanged => {
-                self.caches.forget_user(ev.user.uuid());
+                self.caches.forget_user(ev.user);
                 return;
             }
             Payload::AccountDeleted => {
-                self.caches.forget_user(ev.user.uuid());
+                self.caches.forget_user(ev.user);
                 self.streams.close_user(ev.user);
                 return;
             }
@@ -159,7 +159,7 @@ impl Hub {
     /// so the writer's next read on this process sees its write. Takes [`Committed`], which
     /// only the service layer makes, so every announced change is a write it made.
     pub async fn changed(&self, c: Committed) {
-        self.caches.note_version(c.user().uuid(), c.version());
+        self.caches.note_version(c.user(), c.version());
         self.publish(LiveEvent {
             user: c.user(),
             payload: Payload::Changed(ChangedEvent::at(c.version())),
@@ -182,7 +182,7 @@ impl Hub {
 
     /// The account changed (profile): drop its sessions and answers everywhere.
     pub async fn user_changed(&self, user: UserId) {
-        self.caches.forget_user(user.uuid());
+        self.caches.forget_user(user);
         self.publish(LiveEvent {
             user,
             payload: Payload::AccountChanged,
@@ -192,7 +192,7 @@ impl Hub {
 
     /// The account is gone: drop its sessions and answers and close its streams everywhere.
     pub async fn account_deleted(&self, user: UserId) {
-        self.caches.forget_user(user.uuid());
+        self.caches.forget_user(user);
         self.streams.close_user(user);
         self.publish(LiveEvent {
             user,

@@ -35,19 +35,14 @@ pub struct AuthUser {
 
 impl AuthUser {
     /// The user's id.
-    pub fn id(&self) -> Uuid {
-        self.user.id.uuid()
-    }
-
-    /// The user's typed id.
-    pub fn user_id(&self) -> storyloom_domain::UserId {
+    pub fn id(&self) -> storyloom_domain::UserId {
         self.user.id
     }
 
     /// The caller as the service layer needs it.
     pub fn caller(&self) -> crate::service::Caller {
         crate::service::Caller {
-            user: self.user_id(),
+            user: self.id(),
             voice: self.user.preferred_voice,
             language: self.user.preferred_language,
         }
@@ -413,23 +408,25 @@ impl<T: DeserializeOwned + Validate + Default> FromRequest<AppState> for Optiona
     }
 }
 
-/// An entity id from the path.
+/// An entity id from the path, typed by the route (`PathId<HeroId>`, `PathId<StoryId>`…).
 #[derive(Debug, Clone, Copy)]
-pub struct PathId(pub Uuid);
+pub struct PathId<T>(pub T);
 
-impl<S: Send + Sync> FromRequestParts<S> for PathId {
+impl<S: Send + Sync, T: From<Uuid> + Send> FromRequestParts<S> for PathId<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let Path(raw) = Path::<String>::from_request_parts(parts, state)
             .await
             .map_err(|_| ApiError::NoRoute)?;
-        Uuid::parse_str(&raw).map(PathId).map_err(|_| {
-            ApiError::field(
-                "id",
-                "must be a UUID like 0193a1b2-7c4d-7e8f-9a0b-1c2d3e4f5a6b",
-            )
-        })
+        Uuid::parse_str(&raw)
+            .map(|id| PathId(T::from(id)))
+            .map_err(|_| {
+                ApiError::field(
+                    "id",
+                    "must be a UUID like 0193a1b2-7c4d-7e8f-9a0b-1c2d3e4f5a6b",
+                )
+            })
     }
 }
 

@@ -40,8 +40,10 @@ fn parse_opt_enum<T: DeserializeOwned>(s: Option<String>) -> Result<Option<T>, S
     s.map(|s| parse_enum(&s)).transpose()
 }
 
-pub fn parse_id(s: &str) -> Result<Uuid, StoreError> {
-    Uuid::parse_str(s).map_err(|_| StoreError::Corrupt(format!("bad id {s:?}")))
+pub fn parse_id<T: From<Uuid>>(s: &str) -> Result<T, StoreError> {
+    Uuid::parse_str(s)
+        .map(T::from)
+        .map_err(|_| StoreError::Corrupt(format!("bad id {s:?}")))
 }
 
 fn parse_json<T: DeserializeOwned>(s: &str) -> Result<T, StoreError> {

@@ -2,8 +2,9 @@
 
 use serde::Serialize;
 use storyloom_domain::{
-    CustomEvent, EntityKind, EventType, GenerationStatus, Hero, Illustration, IllustrationStatus,
-    JobKind, Language, Operation, Story, Voice,
+    CustomEvent, CustomEventId, EntityKind, EventType, GenerationStatus, Hero, HeroId,
+    Illustration, IllustrationStatus, JobId, JobKind, Language, Operation, Story, StoryId,
+    UsageRecordId, UserId, Voice,
 };
 use uuid::Uuid;
 
@@ -20,7 +21,7 @@ pub enum Backend {
 #[derive(Debug, Clone)]
 pub struct UserRecord {
     /// Account id.
-    pub id: Uuid,
+    pub id: UserId,
     /// Normalised email.
     pub email: String,
     /// PHC-format Argon2id hash.
@@ -39,7 +40,7 @@ pub struct UserRecord {
 #[derive(Debug, Clone)]
 pub struct NewUser {
     /// Account id.
-    pub id: Uuid,
+    pub id: UserId,
     /// Normalised email.
     pub email: String,
     /// PHC-format Argon2id hash.
@@ -56,7 +57,7 @@ pub struct SessionRecord {
     /// Hex SHA-256 of the token.
     pub token_hash: String,
     /// Owner.
-    pub user_id: Uuid,
+    pub user_id: UserId,
     /// Epoch ms.
     pub created_at: i64,
     /// Epoch ms.
@@ -86,7 +87,7 @@ impl Default for Page {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StoryFilter {
     /// Only this hero's stories.
-    pub hero_id: Option<Uuid>,
+    pub hero_id: Option<HeroId>,
     /// Only favourites (or only non-favourites).
     pub favorite: Option<bool>,
 }
@@ -95,9 +96,9 @@ pub struct StoryFilter {
 #[derive(Debug, Clone)]
 pub struct NewStory {
     /// Story id.
-    pub id: Uuid,
+    pub id: StoryId,
     /// Must be one of the user's heroes.
-    pub hero_id: Uuid,
+    pub hero_id: HeroId,
     /// Title.
     pub title: String,
     /// Text.
@@ -105,7 +106,7 @@ pub struct NewStory {
     /// Built-in occasion.
     pub event_type: Option<EventType>,
     /// The user's custom occasion (its usage is bumped).
-    pub custom_event_id: Option<Uuid>,
+    pub custom_event_id: Option<CustomEventId>,
     /// Language.
     pub language: Language,
     /// `pending` when narration is queued with the story.
@@ -237,9 +238,9 @@ pub struct UsageWindow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewJob {
     /// Job id.
-    pub id: Uuid,
+    pub id: JobId,
     /// Owner.
-    pub user_id: Uuid,
+    pub user_id: UserId,
     /// What to run.
     pub kind: JobKind,
     /// The entity the job works on.
@@ -256,9 +257,9 @@ pub struct NewJob {
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobRecord {
     /// Job id.
-    pub id: Uuid,
+    pub id: JobId,
     /// Owner.
-    pub user_id: Uuid,
+    pub user_id: UserId,
     /// What to run.
     pub kind: JobKind,
     /// The entity the job works on.
@@ -345,7 +346,7 @@ pub enum Quota {
     /// Reserved: the usage record to complete after the provider call.
     Granted {
         /// The reservation's usage record.
-        record_id: Uuid,
+        record_id: UsageRecordId,
         /// Uses left in the window after this one.
         remaining: i64,
         /// Epoch ms when the oldest counted use leaves the window.

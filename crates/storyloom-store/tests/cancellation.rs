@@ -11,8 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sqlx::Connection as _;
-use storyloom_domain::ids::new_id;
-use storyloom_store::{NewUser, SqlStore, Store, StoreError};
+use storyloom_store::{NewUser, SqlStore, StoreError, prelude::*};
 use storyloom_testkit::{DbKind, TestDb, db_tests, idle_in_transaction};
 
 /// Run `call` on the runtime and abort it after `after` (waited off the runtime, so the call
@@ -37,9 +36,9 @@ where
 async fn abandoned_calls_leave_no_open_transaction(kind: DbKind) {
     let db = TestDb::new(kind).await;
     let s: Arc<SqlStore> = Arc::new(db.store().await);
-    let u = new_id();
+    let u = storyloom_domain::UserId::new();
     s.create_user(NewUser {
-        id: u,
+        id: storyloom_domain::UserId(u.into()),
         email: "cancel@example.com".into(),
         password_hash: "h".into(),
         name: None,
@@ -61,9 +60,11 @@ async fn abandoned_calls_leave_no_open_transaction(kind: DbKind) {
         let s2 = s.clone();
         let call = async move {
             if n % 2 == 0 {
-                let _ = s2.changes(u, 0, 100).await;
+                let _ = s2.changes(storyloom_domain::UserId(u.into()), 0, 100).await;
             } else {
-                let _ = s2.delete_hero(u, new_id(), None, 2).await;
+                let _ = s2
+                    .delete_hero(u, storyloom_domain::HeroId::new(), None, 2)
+                    .await;
             }
         };
         abort_after(call, Duration::from_micros((n * 53) % 3000)).await;
@@ -80,8 +81,12 @@ async fn abandoned_calls_leave_no_open_transaction(kind: DbKind) {
     // Every connection of the pool serves later calls normally, and their writes last.
     let mut created = Vec::new();
     for n in 0..64 {
-        s.changes(u, 0, 100).await.unwrap();
-        let e = s.delete_hero(u, new_id(), None, 3).await;
+        s.changes(storyloom_domain::UserId(u.into()), 0, 100)
+            .await
+            .unwrap();
+        let e = s
+            .delete_hero(u, storyloom_domain::HeroId::new(), None, 3)
+            .await;
         assert!(matches!(e, Ok(_) | Err(StoreError::NotFound)), "{e:?}");
         let body = storyloom_domain::HeroCreate {
             id: None,
@@ -95,7 +100,7 @@ async fn abandoned_calls_leave_no_open_transaction(kind: DbKind) {
             skin_tone: None,
         };
         created.push(
-            s.create_hero(u, new_id(), &body, 4)
+            s.create_hero(u, storyloom_domain::HeroId::new(), &body, 4)
                 .await
                 .unwrap()
                 .into_inner()
@@ -105,7 +110,10 @@ async fn abandoned_calls_leave_no_open_transaction(kind: DbKind) {
     s.close().await;
     let fresh = db.store().await;
     for id in created {
-        fresh.get_hero(u, id).await.unwrap();
+        fresh
+            .get_hero(storyloom_domain::UserId(u.into()), id)
+            .await
+            .unwrap();
     }
 }
 

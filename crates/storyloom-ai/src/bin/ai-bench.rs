@@ -22,7 +22,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let now = Utc::now();
     let hero = Hero {
-        id: uuid::Uuid::now_v7(),
+        id: storyloom_domain::HeroId(uuid::Uuid::now_v7()),
         name: "Maya".into(),
         age: 7,
         traits: vec![HeroTrait::Curious, HeroTrait::Brave],

@@ -7,7 +7,7 @@ use uuid::Uuid;
 pub fn hero(name: &str, age: i64) -> Hero {
     let now = Utc::now();
     Hero {
-        id: Uuid::now_v7(),
+        id: storyloom_domain::HeroId(Uuid::now_v7()),
         name: name.into(),
         age,
         traits: vec![HeroTrait::Brave, HeroTrait::Kind],
@@ -28,7 +28,7 @@ pub fn hero(name: &str, age: i64) -> Hero {
 pub fn event(title: &str, seed: &str, keywords: &[&str]) -> CustomEvent {
     let now = Utc::now();
     CustomEvent {
-        id: Uuid::now_v7(),
+        id: storyloom_domain::CustomEventId(Uuid::now_v7()),
         title: title.into(),
         description: String::new(),
         prompt_seed: seed.into(),

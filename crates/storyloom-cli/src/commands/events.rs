@@ -30,7 +30,7 @@ pub async fn run(ctx: &Ctx, cmd: EventCmd) -> CliResult<()> {
 /// The event `query` names, from the cache.
 pub async fn find(ctx: &Ctx, query: &str) -> CliResult<CustomEvent> {
     let events = ctx.client.custom_events().list().await?;
-    pick(&events, query, LOOKUP, |e| e.id, |e| &e.title).cloned()
+    pick(&events, query, LOOKUP, |e| e.id.into(), |e| &e.title).cloned()
 }
 
 fn wire_name<T: serde::Serialize>(v: &T) -> String {
@@ -79,7 +79,7 @@ async fn list(ctx: &Ctx) -> CliResult<()> {
                     String::new()
                 },
                 e.usage_count.to_string(),
-                sync_mark(unsynced.get(&e.id)),
+                sync_mark(unsynced.get(&e.id.uuid())),
             ]);
         }
         ctx.out.text(&t.render());
@@ -181,12 +181,7 @@ async fn create(ctx: &Ctx, a: EventCreateArgs) -> CliResult<()> {
     let ev = ctx.client.custom_events().create(body).await?;
     let note = ctx.after_write().await?;
     ctx.check_refused(EntityKind::CustomEvent, ev.id).await?;
-    let ev = ctx
-        .client
-        .custom_events()
-        .get(ev.id.into())
-        .await?
-        .unwrap_or(ev);
+    let ev = ctx.client.custom_events().get(ev.id).await?.unwrap_or(ev);
     let verb = if note.state == "synced" {
         "Created"
     } else {
@@ -215,17 +210,13 @@ async fn edit(ctx: &Ctx, a: EventEditArgs) -> CliResult<()> {
     }
     ctx.sync_best_effort().await?;
     let ev = find(ctx, &a.event).await?;
-    let updated = ctx
-        .client
-        .custom_events()
-        .update(ev.id.into(), patch)
-        .await?;
+    let updated = ctx.client.custom_events().update(ev.id, patch).await?;
     let note = ctx.after_write().await?;
     ctx.check_refused(EntityKind::CustomEvent, ev.id).await?;
     let updated = ctx
         .client
         .custom_events()
-        .get(ev.id.into())
+        .get(ev.id)
         .await?
         .unwrap_or(updated);
     print_written(ctx, &updated, "Updated", &note).await
@@ -238,7 +229,7 @@ async fn delete(ctx: &Ctx, query: &str, yes: bool) -> CliResult<()> {
         ctx.out.line("Nothing deleted.");
         return Ok(());
     }
-    ctx.client.custom_events().delete(ev.id.into()).await?;
+    ctx.client.custom_events().delete(ev.id).await?;
     let note = ctx.after_write().await?;
     if ctx.out.json {
         ctx.out
@@ -260,7 +251,7 @@ async fn enhance(ctx: &Ctx, query: &str) -> CliResult<()> {
     let ev = find(ctx, query).await?;
     ctx.ensure_on_server(EntityKind::CustomEvent, ev.id).await?;
     let spinner = ctx.out.spinner(format!("Enhancing “{}”…", ev.title));
-    let done = ctx.client.custom_events().enhance(ev.id.into()).await;
+    let done = ctx.client.custom_events().enhance(ev.id).await;
     spinner.finish_and_clear();
     let ev = done?;
     let note = ctx.note().await?;

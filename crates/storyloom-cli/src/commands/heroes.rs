@@ -36,7 +36,7 @@ pub async fn run(ctx: &Ctx, cmd: HeroCmd) -> CliResult<()> {
 /// The hero `query` names, from the cache.
 pub async fn find(ctx: &Ctx, query: &str) -> CliResult<Hero> {
     let heroes = ctx.client.heroes().list().await?;
-    pick(&heroes, query, LOOKUP, |h| h.id, |h| &h.name).cloned()
+    pick(&heroes, query, LOOKUP, |h| h.id.into(), |h| &h.name).cloned()
 }
 
 fn trait_names(traits: &[HeroTrait]) -> String {
@@ -98,7 +98,7 @@ async fn list(ctx: &Ctx) -> CliResult<()> {
                 h.age.to_string(),
                 truncate(&trait_names(&h.traits), 32),
                 avatar_word(h.avatar_status),
-                sync_mark(unsynced.get(&h.id)),
+                sync_mark(unsynced.get(&h.id.uuid())),
             ]);
         }
         ctx.out.text(&t.render());
@@ -110,11 +110,7 @@ async fn list(ctx: &Ctx) -> CliResult<()> {
 async fn show(ctx: &Ctx, query: &str) -> CliResult<()> {
     ctx.sync_best_effort().await?;
     let hero = find(ctx, query).await?;
-    let stories = ctx
-        .client
-        .stories()
-        .list_by(Some(hero.id.into()), None)
-        .await?;
+    let stories = ctx.client.stories().list_by(Some(hero.id), None).await?;
     let note = ctx.note().await?;
     if ctx.out.json {
         ctx.out.print_json(&json!({
@@ -202,12 +198,7 @@ async fn create(ctx: &Ctx, a: HeroCreateArgs) -> CliResult<()> {
     let hero = ctx.client.heroes().create(body).await?;
     let note = ctx.after_write().await?;
     ctx.check_refused(EntityKind::Hero, hero.id).await?;
-    let hero = ctx
-        .client
-        .heroes()
-        .get(hero.id.into())
-        .await?
-        .unwrap_or(hero);
+    let hero = ctx.client.heroes().get(hero.id).await?.unwrap_or(hero);
     let verb = if note.state == "synced" {
         "Created"
     } else {
@@ -235,15 +226,10 @@ async fn edit(ctx: &Ctx, a: HeroEditArgs) -> CliResult<()> {
     // Sync first so the edit is made on the newest version (heroes are "server wins").
     ctx.sync_best_effort().await?;
     let hero = find(ctx, &a.hero).await?;
-    let updated = ctx.client.heroes().update(hero.id.into(), patch).await?;
+    let updated = ctx.client.heroes().update(hero.id, patch).await?;
     let note = ctx.after_write().await?;
     ctx.check_refused(EntityKind::Hero, hero.id).await?;
-    let updated = ctx
-        .client
-        .heroes()
-        .get(hero.id.into())
-        .await?
-        .unwrap_or(updated);
+    let updated = ctx.client.heroes().get(hero.id).await?.unwrap_or(updated);
     print_written(ctx, &updated, "Updated", &note).await
 }
 
@@ -253,7 +239,7 @@ async fn delete(ctx: &Ctx, query: &str, yes: bool) -> CliResult<()> {
     let stories = ctx
         .client
         .stories()
-        .list_by(Some(hero.id.into()), None)
+        .list_by(Some(hero.id), None)
         .await?
         .len();
     let question = if stories == 0 {
@@ -269,7 +255,7 @@ async fn delete(ctx: &Ctx, query: &str, yes: bool) -> CliResult<()> {
         ctx.out.line("Nothing deleted.");
         return Ok(());
     }
-    ctx.client.heroes().delete(hero.id.into()).await?;
+    ctx.client.heroes().delete(hero.id).await?;
     let note = ctx.after_write().await?;
     if ctx.out.json {
         ctx.out.print_json(&json!({
@@ -300,7 +286,7 @@ async fn avatar(ctx: &Ctx, query: &str, prompt: Option<String>, wait: WaitArgs) 
         .client
         .heroes()
         .generate_avatar(
-            hero.id.into(),
+            hero.id,
             AvatarRequest {
                 prompt: opt(prompt),
             },
@@ -311,7 +297,7 @@ async fn avatar(ctx: &Ctx, query: &str, prompt: Option<String>, wait: WaitArgs) 
     let mut finished = false;
     if !wait.no_wait {
         (hero, finished) =
-            follow::follow_avatar(ctx, hero.id, Duration::from_secs(wait.timeout)).await?;
+            follow::follow_avatar(ctx, hero.id.into(), Duration::from_secs(wait.timeout)).await?;
         ctx.sync_best_effort().await?;
     }
     if hero.avatar_status == AvatarStatus::Failed {

@@ -132,7 +132,7 @@ pub async fn illustration_paths(
     story: &Story,
     index: Option<usize>,
 ) -> CliResult<Vec<PathBuf>> {
-    let mut ills: Vec<Illustration> = ctx.client.stories().illustrations(story.id.into()).await?;
+    let mut ills: Vec<Illustration> = ctx.client.stories().illustrations(story.id).await?;
     ills.retain(|i| i.image_url.is_some());
     if ills.is_empty() {
         return Err(CliError::not_found(
@@ -162,11 +162,7 @@ pub async fn illustration_paths(
         };
         let (story_id, ill_id) = (story.id, ill.id);
         let p = fetch(ctx, MediaKind::Illustration, &url, || async move {
-            let status = ctx
-                .client
-                .stories()
-                .illustration_status(story_id.into())
-                .await?;
+            let status = ctx.client.stories().illustration_status(story_id).await?;
             Ok(status
                 .illustrations
                 .into_iter()

@@ -61,7 +61,7 @@ pub async fn run(ctx: &Ctx, cmd: StoryCmd) -> CliResult<()> {
 /// The story `query` names, from the cache.
 pub async fn find(ctx: &Ctx, query: &str) -> CliResult<Story> {
     let stories = ctx.client.stories().list().await?;
-    pick(&stories, query, LOOKUP, |s| s.id, |s| &s.title).cloned()
+    pick(&stories, query, LOOKUP, |s| s.id.into(), |s| &s.title).cloned()
 }
 
 /// Text from a file, or stdin for `-`.
@@ -111,7 +111,7 @@ fn pictures_cell(s: &Story) -> String {
 /// A story as JSON: the wire shape plus `syncStatus` and its cached illustrations.
 async fn story_json(ctx: &Ctx, story: &Story) -> CliResult<Value> {
     let mut v = ctx.entity_json(EntityKind::Story, story.id, story).await?;
-    let ills = ctx.client.stories().illustrations(story.id.into()).await?;
+    let ills = ctx.client.stories().illustrations(story.id).await?;
     v["illustrations"] = serde_json::to_value(ills)?;
     Ok(v)
 }
@@ -123,7 +123,7 @@ async fn hero_names(ctx: &Ctx) -> CliResult<HashMap<Uuid, String>> {
         .list()
         .await?
         .into_iter()
-        .map(|h| (h.id, h.name))
+        .map(|h| (h.id.uuid(), h.name))
         .collect())
 }
 
@@ -136,7 +136,7 @@ async fn list(ctx: &Ctx, hero: Option<&str>, favorites: bool) -> CliResult<()> {
     let stories = ctx
         .client
         .stories()
-        .list_by(hero_id.map(Into::into), favorites.then_some(true))
+        .list_by(hero_id, favorites.then_some(true))
         .await?;
     let note = ctx.note().await?;
     if ctx.out.json {
@@ -163,12 +163,15 @@ async fn list(ctx: &Ctx, hero: Option<&str>, favorites: bool) -> CliResult<()> {
                 Some(storyloom_client::SyncStatus::Conflict) => {
                     Some(storyloom_client::SyncStatus::Conflict)
                 }
-                _ => unsynced.get(&s.id).copied(),
+                _ => unsynced.get(&s.id.uuid()).copied(),
             };
             t.row(vec![
                 code(short_id(s.id)),
                 bold(truncate(&s.title, 40)),
-                names.get(&s.hero_id).cloned().unwrap_or_else(|| dim("?")),
+                names
+                    .get(&s.hero_id.uuid())
+                    .cloned()
+                    .unwrap_or_else(|| dim("?")),
                 s.language.code().to_owned(),
                 if s.is_favorite {
                     notice("★")
@@ -192,7 +195,7 @@ async fn occasion(ctx: &Ctx, s: &Story) -> CliResult<String> {
         return Ok(wire_name(&e));
     }
     if let Some(id) = s.custom_event_id {
-        return Ok(match ctx.client.custom_events().get(id.into()).await? {
+        return Ok(match ctx.client.custom_events().get(id).await? {
             Some(ev) => ev.title,
             None => short_id(id),
         });
@@ -211,7 +214,7 @@ async fn show(ctx: &Ctx, query: &str) -> CliResult<()> {
         }));
         return Ok(());
     }
-    let hero = ctx.client.heroes().get(story.hero_id.into()).await?;
+    let hero = ctx.client.heroes().get(story.hero_id).await?;
     let status = ctx.status_of(EntityKind::Story, story.id).await?;
     let sid = short_id(story.id);
     ctx.out.line(format!(
@@ -259,7 +262,7 @@ async fn show(ctx: &Ctx, query: &str) -> CliResult<()> {
         _ => audio_cell(&story),
     };
     ctx.out.line(field("audio", audio));
-    let ills = ctx.client.stories().illustrations(story.id.into()).await?;
+    let ills = ctx.client.stories().illustrations(story.id).await?;
     let pictures = match story.illustration_status {
         IllustrationStatus::Completed | IllustrationStatus::Partial => format!(
             "{} — {}",
@@ -370,20 +373,20 @@ async fn new(ctx: &Ctx, a: StoryNewArgs) -> CliResult<()> {
     };
     let mut finished = true;
     if (jobs.audio || jobs.illustrations) && !a.wait.no_wait {
-        let p =
-            follow::follow_story(ctx, story.id, jobs, Duration::from_secs(a.wait.timeout)).await?;
+        let p = follow::follow_story(
+            ctx,
+            story.id.into(),
+            jobs,
+            Duration::from_secs(a.wait.timeout),
+        )
+        .await?;
         finished = p.finished;
         story = p.story;
     } else if jobs.audio || jobs.illustrations {
         finished = false;
     }
     ctx.sync_best_effort().await?;
-    let story = ctx
-        .client
-        .stories()
-        .get(story.id.into())
-        .await?
-        .unwrap_or(story);
+    let story = ctx.client.stories().get(story.id).await?.unwrap_or(story);
     let note = ctx.note().await?;
     if ctx.out.json {
         ctx.out.print_json(&json!({
@@ -441,7 +444,7 @@ async fn read(ctx: &Ctx, query: &str, no_count: bool) -> CliResult<()> {
     if ctx.out.json {
         let counted = !no_count;
         let story = if counted {
-            ctx.client.stories().play(story.id.into(), 1).await?
+            ctx.client.stories().play(story.id, 1).await?
         } else {
             story
         };
@@ -465,7 +468,7 @@ async fn read(ctx: &Ctx, query: &str, no_count: bool) -> CliResult<()> {
         None => ctx.out.line(text),
     }
     if !no_count {
-        ctx.client.stories().play(story.id.into(), 1).await?;
+        ctx.client.stories().play(story.id, 1).await?;
         // Sending the play count is housekeeping; its note only matters when something waits.
         let note = ctx.after_write().await?;
         if note.failed > 0 || note.conflicts > 0 {
@@ -493,7 +496,7 @@ async fn edit(
         .client
         .stories()
         .update(
-            story.id.into(),
+            story.id,
             StoryUpdate {
                 title,
                 content,
@@ -503,12 +506,7 @@ async fn edit(
         .await?;
     let note = ctx.after_write().await?;
     ctx.check_refused(EntityKind::Story, story.id).await?;
-    let updated = ctx
-        .client
-        .stories()
-        .get(story.id.into())
-        .await?
-        .unwrap_or(updated);
+    let updated = ctx.client.stories().get(story.id).await?.unwrap_or(updated);
     let line = format!(
         "{} Updated “{}” ({}).",
         good("✓"),
@@ -521,11 +519,7 @@ async fn edit(
 async fn favorite(ctx: &Ctx, query: &str, on: bool) -> CliResult<()> {
     ctx.sync_best_effort().await?;
     let story = find(ctx, query).await?;
-    let story = ctx
-        .client
-        .stories()
-        .set_favorite(story.id.into(), on)
-        .await?;
+    let story = ctx.client.stories().set_favorite(story.id, on).await?;
     let note = ctx.after_write().await?;
     let line = if on {
         format!("{} “{}” is a favourite.", notice("★"), bold(&story.title))
@@ -542,7 +536,7 @@ async fn delete(ctx: &Ctx, query: &str, yes: bool) -> CliResult<()> {
         ctx.out.line("Nothing deleted.");
         return Ok(());
     }
-    ctx.client.stories().delete(story.id.into()).await?;
+    ctx.client.stories().delete(story.id).await?;
     let note = ctx.after_write().await?;
     if ctx.out.json {
         ctx.out
@@ -570,7 +564,7 @@ async fn audio(
     let asked = ctx
         .client
         .stories()
-        .generate_audio(story.id.into(), AudioRequest { language, voice })
+        .generate_audio(story.id, AudioRequest { language, voice })
         .await;
     spinner.finish_and_clear();
     let mut story = asked?;
@@ -580,8 +574,13 @@ async fn audio(
             audio: true,
             illustrations: false,
         };
-        let p =
-            follow::follow_story(ctx, story.id, jobs, Duration::from_secs(wait.timeout)).await?;
+        let p = follow::follow_story(
+            ctx,
+            story.id.into(),
+            jobs,
+            Duration::from_secs(wait.timeout),
+        )
+        .await?;
         finished = p.finished;
         story = p.story;
         ctx.sync_best_effort().await?;
@@ -629,11 +628,7 @@ async fn illustrations(ctx: &Ctx, query: &str, wait: WaitArgs) -> CliResult<()> 
     let story = find(ctx, query).await?;
     ctx.ensure_on_server(EntityKind::Story, story.id).await?;
     let spinner = ctx.out.spinner("Asking for pictures…");
-    let asked = ctx
-        .client
-        .stories()
-        .generate_illustrations(story.id.into())
-        .await;
+    let asked = ctx.client.stories().generate_illustrations(story.id).await;
     spinner.finish_and_clear();
     let mut story = asked?;
     let mut finished = false;
@@ -642,8 +637,13 @@ async fn illustrations(ctx: &Ctx, query: &str, wait: WaitArgs) -> CliResult<()> 
             audio: false,
             illustrations: true,
         };
-        let p =
-            follow::follow_story(ctx, story.id, jobs, Duration::from_secs(wait.timeout)).await?;
+        let p = follow::follow_story(
+            ctx,
+            story.id.into(),
+            jobs,
+            Duration::from_secs(wait.timeout),
+        )
+        .await?;
         finished = p.finished;
         story = p.story;
         ctx.sync_best_effort().await?;

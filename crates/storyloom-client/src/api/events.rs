@@ -1,7 +1,6 @@
 //! `/custom-events`.
 
-use storyloom_domain::{CustomEvent, CustomEventCreate, CustomEventUpdate};
-use uuid::Uuid;
+use storyloom_domain::{CustomEvent, CustomEventCreate, CustomEventId, CustomEventUpdate};
 
 use super::{ApiClient, Ignored, ListQuery, Page, Req};
 use crate::error::Result;
@@ -16,7 +15,7 @@ impl ApiClient {
     }
 
     /// `GET /custom-events/{id}`.
-    pub async fn get_custom_event(&self, id: Uuid) -> Result<CustomEvent> {
+    pub async fn get_custom_event(&self, id: CustomEventId) -> Result<CustomEvent> {
         self.call(Req::get(format!("/custom-events/{id}"))).await
     }
 
@@ -32,7 +31,7 @@ impl ApiClient {
     /// `PATCH /custom-events/{id}`.
     pub async fn update_custom_event(
         &self,
-        id: Uuid,
+        id: CustomEventId,
         body: &CustomEventUpdate,
     ) -> Result<CustomEvent> {
         self.call(Req::patch(format!("/custom-events/{id}")).json(body)?)
@@ -40,7 +39,7 @@ impl ApiClient {
     }
 
     /// `DELETE /custom-events/{id}`.
-    pub async fn delete_custom_event(&self, id: Uuid) -> Result<()> {
+    pub async fn delete_custom_event(&self, id: CustomEventId) -> Result<()> {
         let _: Ignored = self
             .call(Req::delete(format!("/custom-events/{id}")))
             .await?;
@@ -48,7 +47,7 @@ impl ApiClient {
     }
 
     /// `POST /custom-events/{id}/enhance`: AI keywords and a richer prompt seed.
-    pub async fn enhance_custom_event(&self, id: Uuid) -> Result<CustomEvent> {
+    pub async fn enhance_custom_event(&self, id: CustomEventId) -> Result<CustomEvent> {
         self.call(Req::post(format!("/custom-events/{id}/enhance")).unsafe_to_repeat())
             .await
     }

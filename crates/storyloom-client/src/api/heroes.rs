@@ -1,7 +1,6 @@
 //! `/heroes`.
 
-use storyloom_domain::{AvatarRequest, Hero, HeroCreate, HeroUpdate};
-use uuid::Uuid;
+use storyloom_domain::{AvatarRequest, Hero, HeroCreate, HeroId, HeroUpdate};
 
 use super::{ApiClient, Ignored, ListQuery, Page, Req};
 use crate::error::Result;
@@ -14,7 +13,7 @@ impl ApiClient {
     }
 
     /// `GET /heroes/{id}`.
-    pub async fn get_hero(&self, id: Uuid) -> Result<Hero> {
+    pub async fn get_hero(&self, id: HeroId) -> Result<Hero> {
         self.call(Req::get(format!("/heroes/{id}"))).await
     }
 
@@ -28,19 +27,19 @@ impl ApiClient {
     }
 
     /// `PATCH /heroes/{id}`, with `If-Match` semantics left to the sync push.
-    pub async fn update_hero(&self, id: Uuid, body: &HeroUpdate) -> Result<Hero> {
+    pub async fn update_hero(&self, id: HeroId, body: &HeroUpdate) -> Result<Hero> {
         self.call(Req::patch(format!("/heroes/{id}")).json(body)?)
             .await
     }
 
     /// `DELETE /heroes/{id}` (its stories go too).
-    pub async fn delete_hero(&self, id: Uuid) -> Result<()> {
+    pub async fn delete_hero(&self, id: HeroId) -> Result<()> {
         let _: Ignored = self.call(Req::delete(format!("/heroes/{id}"))).await?;
         Ok(())
     }
 
     /// `POST /heroes/{id}/avatar`: queue the avatar drawing (202).
-    pub async fn generate_avatar(&self, id: Uuid, body: &AvatarRequest) -> Result<Hero> {
+    pub async fn generate_avatar(&self, id: HeroId, body: &AvatarRequest) -> Result<Hero> {
         self.call(
             Req::post(format!("/heroes/{id}/avatar"))
                 .json(body)?

@@ -1,9 +1,8 @@
 //! `/stories`.
 
 use storyloom_domain::{
-    AudioRequest, IllustrationStatusResponse, PlayRequest, Story, StoryCreate, StoryUpdate,
+    AudioRequest, IllustrationStatusResponse, PlayRequest, Story, StoryCreate, StoryId, StoryUpdate,
 };
-use uuid::Uuid;
 
 use super::{ApiClient, Ignored, ListQuery, Page, Req};
 use crate::error::Result;
@@ -14,7 +13,7 @@ pub struct StoryListQuery {
     /// Page.
     pub page: ListQuery,
     /// Only this hero's stories.
-    pub hero_id: Option<Uuid>,
+    pub hero_id: Option<storyloom_domain::HeroId>,
     /// Only favourites (`Some(true)`) or only the others (`Some(false)`).
     pub favorite: Option<bool>,
 }
@@ -34,7 +33,7 @@ impl ApiClient {
     }
 
     /// `GET /stories/{id}` (with illustrations).
-    pub async fn get_story(&self, id: Uuid) -> Result<Story> {
+    pub async fn get_story(&self, id: StoryId) -> Result<Story> {
         self.call(Req::get(format!("/stories/{id}"))).await
     }
 
@@ -50,19 +49,19 @@ impl ApiClient {
     }
 
     /// `PATCH /stories/{id}`.
-    pub async fn update_story(&self, id: Uuid, body: &StoryUpdate) -> Result<Story> {
+    pub async fn update_story(&self, id: StoryId, body: &StoryUpdate) -> Result<Story> {
         self.call(Req::patch(format!("/stories/{id}")).json(body)?)
             .await
     }
 
     /// `DELETE /stories/{id}`.
-    pub async fn delete_story(&self, id: Uuid) -> Result<()> {
+    pub async fn delete_story(&self, id: StoryId) -> Result<()> {
         let _: Ignored = self.call(Req::delete(format!("/stories/{id}"))).await?;
         Ok(())
     }
 
     /// `POST /stories/{id}/play`: add plays (a counter; repeating would count twice).
-    pub async fn play_story(&self, id: Uuid, body: &PlayRequest) -> Result<Story> {
+    pub async fn play_story(&self, id: StoryId, body: &PlayRequest) -> Result<Story> {
         self.call(
             Req::post(format!("/stories/{id}/play"))
                 .json(body)?
@@ -72,7 +71,7 @@ impl ApiClient {
     }
 
     /// `POST /stories/{id}/audio`: queue narration (202).
-    pub async fn generate_audio(&self, id: Uuid, body: &AudioRequest) -> Result<Story> {
+    pub async fn generate_audio(&self, id: StoryId, body: &AudioRequest) -> Result<Story> {
         self.call(
             Req::post(format!("/stories/{id}/audio"))
                 .json(body)?
@@ -82,13 +81,13 @@ impl ApiClient {
     }
 
     /// `POST /stories/{id}/illustrations`: queue illustrations (202).
-    pub async fn generate_illustrations(&self, id: Uuid) -> Result<Story> {
+    pub async fn generate_illustrations(&self, id: StoryId) -> Result<Story> {
         self.call(Req::post(format!("/stories/{id}/illustrations")).unsafe_to_repeat())
             .await
     }
 
     /// `GET /stories/{id}/illustrations/status`.
-    pub async fn illustration_status(&self, id: Uuid) -> Result<IllustrationStatusResponse> {
+    pub async fn illustration_status(&self, id: StoryId) -> Result<IllustrationStatusResponse> {
         self.call(Req::get(format!("/stories/{id}/illustrations/status")))
             .await
     }

@@ -103,7 +103,10 @@ async fn permanent_errors_are_not_retried_and_keep_the_server_error() {
         .await;
     let api = client(&server, Some("t")).await;
     let id = uuid::Uuid::parse_str("0190b5c2-0000-7000-8000-000000000001").unwrap();
-    let e = api.get_hero(id).await.unwrap_err();
+    let e = api
+        .get_hero(storyloom_domain::HeroId(id))
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), Some(storyloom_domain::ErrorCode::NotFound));
     assert_eq!(e.retry_kind(), RetryKind::Permanent);
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
@@ -162,7 +165,7 @@ async fn non_idempotent_calls_are_not_repeated_after_a_server_error() {
     let api = client(&server, Some("t")).await;
     assert!(
         api.play_story(
-            id,
+            storyloom_domain::StoryId(id),
             &PlayRequest {
                 count: Some(1),
                 ..Default::default()

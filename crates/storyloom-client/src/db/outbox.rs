@@ -25,7 +25,7 @@ pub struct OutboxEntry {
     /// Position in the queue.
     pub seq: i64,
     /// Idempotency key sent to the server.
-    pub mutation_id: Uuid,
+    pub mutation_id: storyloom_domain::MutationId,
     /// Entity kind.
     pub entity: EntityKind,
     /// Operation.
@@ -81,7 +81,7 @@ fn outbox_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry> {
     let state: String = r.get(8)?;
     Ok(OutboxEntry {
         seq: r.get(0)?,
-        mutation_id: parse_uuid(&r.get::<_, String>(1)?)?,
+        mutation_id: parse_uuid(&r.get::<_, String>(1)?)?.into(),
         entity: EntityKind::from_name(&entity).ok_or_else(|| bad("entity"))?,
         op: op_parse(&op).ok_or_else(|| bad("op"))?,
         id: parse_uuid(&r.get::<_, String>(4)?)?,

@@ -5,9 +5,7 @@
 use chrono::{DateTime, Utc};
 use storyloom_domain::{
     CustomEvent, CustomEventCreate, CustomEventId, CustomEventUpdate, EntityKind, FieldErrors,
-    new_id,
 };
-use uuid::Uuid;
 
 use super::{DeleteVsEdit, Field, Merge, Spec, SyncEntity, field_names, recreate_json};
 
@@ -38,12 +36,12 @@ impl SyncEntity for CustomEvent {
     type Update = CustomEventUpdate;
     const SPEC: &'static Spec = &SPEC;
 
-    fn create_id(body: &mut CustomEventCreate) -> Uuid {
-        *body.id.get_or_insert_with(new_id)
+    fn create_id(body: &mut CustomEventCreate) -> CustomEventId {
+        *body.id.get_or_insert_with(CustomEventId::new)
     }
 
     fn new_local(
-        id: Uuid,
+        id: CustomEventId,
         body: &mut CustomEventCreate,
         now: DateTime<Utc>,
     ) -> Result<Self, FieldErrors> {
@@ -67,7 +65,7 @@ impl SyncEntity for CustomEvent {
         })
     }
 
-    fn recreate(self, id: Uuid) -> Option<(Self, CustomEventCreate)> {
+    fn recreate(self, id: CustomEventId) -> Option<(Self, CustomEventCreate)> {
         let body = CustomEventCreate {
             id: Some(id),
             title: self.title.clone(),

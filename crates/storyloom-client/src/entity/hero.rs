@@ -3,8 +3,7 @@
 //! wins over an edit.
 
 use chrono::{DateTime, Utc};
-use storyloom_domain::{EntityKind, FieldErrors, Hero, HeroCreate, HeroId, HeroUpdate, new_id};
-use uuid::Uuid;
+use storyloom_domain::{EntityKind, FieldErrors, Hero, HeroCreate, HeroId, HeroUpdate};
 
 use super::{DeleteVsEdit, Field, Merge, Spec, SyncEntity, field_names, recreate_json};
 
@@ -34,15 +33,19 @@ impl SyncEntity for Hero {
     type Update = HeroUpdate;
     const SPEC: &'static Spec = &SPEC;
 
-    fn create_id(body: &mut HeroCreate) -> Uuid {
-        *body.id.get_or_insert_with(new_id)
+    fn create_id(body: &mut HeroCreate) -> HeroId {
+        *body.id.get_or_insert_with(HeroId::new)
     }
 
-    fn new_local(id: Uuid, body: &mut HeroCreate, now: DateTime<Utc>) -> Result<Self, FieldErrors> {
+    fn new_local(
+        id: HeroId,
+        body: &mut HeroCreate,
+        now: DateTime<Utc>,
+    ) -> Result<Self, FieldErrors> {
         Ok(body.to_hero(id, 0, now))
     }
 
-    fn recreate(self, _id: Uuid) -> Option<(Self, HeroCreate)> {
+    fn recreate(self, _id: HeroId) -> Option<(Self, HeroCreate)> {
         // A server delete wins over a hero edit: there is never a conflict to resolve.
         None
     }

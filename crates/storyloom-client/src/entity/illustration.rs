@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Utc};
 use storyloom_domain::{EntityKind, FieldErrors, Illustration, IllustrationId};
-use uuid::Uuid;
 
 use super::{DeleteVsEdit, Parent, ServerMade, Spec, SyncEntity, field_names, recreate_json};
 
@@ -28,15 +27,19 @@ impl SyncEntity for Illustration {
     type Update = ServerMade;
     const SPEC: &'static Spec = &SPEC;
 
-    fn create_id(body: &mut ServerMade) -> Uuid {
+    fn create_id(body: &mut ServerMade) -> IllustrationId {
         match *body {}
     }
 
-    fn new_local(_: Uuid, body: &mut ServerMade, _: DateTime<Utc>) -> Result<Self, FieldErrors> {
+    fn new_local(
+        _: IllustrationId,
+        body: &mut ServerMade,
+        _: DateTime<Utc>,
+    ) -> Result<Self, FieldErrors> {
         match *body {}
     }
 
-    fn recreate(self, _id: Uuid) -> Option<(Self, ServerMade)> {
+    fn recreate(self, _id: IllustrationId) -> Option<(Self, ServerMade)> {
         None
     }
 }

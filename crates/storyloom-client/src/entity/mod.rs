@@ -141,7 +141,7 @@ pub fn recreate_json<E: SyncEntity>(
     id: Uuid,
 ) -> serde_json::Result<Option<(Value, Value)>> {
     let local: E = serde_json::from_value(local.clone())?;
-    match local.recreate(id) {
+    match local.recreate(id.into()) {
         None => Ok(None),
         Some((entity, body)) => Ok(Some((
             serde_json::to_value(&entity)?,
@@ -248,13 +248,13 @@ pub trait SyncEntity: Serialize + DeserializeOwned + Send + Sync + 'static {
 
     /// The id of a create body, made here (UUIDv7) when the body has none: client-made ids
     /// let an offline-made entity keep its id on the server.
-    fn create_id(body: &mut Self::Create) -> Uuid;
+    fn create_id(body: &mut Self::Create) -> Self::Id;
 
     /// The entity as the device shows it right after a local create, before the server saw
     /// it; may adjust the body to what is queued. An error when this body cannot be made on
     /// the device.
     fn new_local(
-        id: Uuid,
+        id: Self::Id,
         body: &mut Self::Create,
         now: DateTime<Utc>,
     ) -> Result<Self, FieldErrors>;
@@ -262,7 +262,7 @@ pub trait SyncEntity: Serialize + DeserializeOwned + Send + Sync + 'static {
     /// `keep_local` of a "deleted on server" conflict: this local copy made again under `id`
     /// (the old id is a tombstone on the server), with its create body. `None` when the
     /// entity cannot be re-created (it has no such conflicts).
-    fn recreate(self, id: Uuid) -> Option<(Self, Self::Create)>;
+    fn recreate(self, id: Self::Id) -> Option<(Self, Self::Create)>;
 }
 
 /// The DTO of an entity the app can neither create nor edit (illustrations): it has no

@@ -10,9 +10,8 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use storyloom_domain::{
     EntityKind, FieldErrors, GenerationStatus, IllustrationStatus, Story, StoryCreate, StoryId,
-    StoryUpdate, new_id, time,
+    StoryUpdate, time,
 };
-use uuid::Uuid;
 
 use super::{
     DeleteVsEdit, EditTime, Field, Merge, Parent, Spec, SyncEntity, field_names, recreate_json,
@@ -52,14 +51,14 @@ impl SyncEntity for Story {
     type Update = StoryUpdate;
     const SPEC: &'static Spec = &SPEC;
 
-    fn create_id(body: &mut StoryCreate) -> Uuid {
-        *body.id.get_or_insert_with(new_id)
+    fn create_id(body: &mut StoryCreate) -> StoryId {
+        *body.id.get_or_insert_with(StoryId::new)
     }
 
     /// Only an import (title and content given) is made on the device; the server writes
     /// every other story (`StoryRepository::generate`).
     fn new_local(
-        id: Uuid,
+        id: StoryId,
         body: &mut StoryCreate,
         now: DateTime<Utc>,
     ) -> Result<Self, FieldErrors> {
@@ -99,7 +98,7 @@ impl SyncEntity for Story {
         })
     }
 
-    fn recreate(self, id: Uuid) -> Option<(Self, StoryCreate)> {
+    fn recreate(self, id: StoryId) -> Option<(Self, StoryCreate)> {
         let body = StoryCreate {
             id: Some(id),
             hero_id: self.hero_id,

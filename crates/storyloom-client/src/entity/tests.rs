@@ -4,7 +4,8 @@
 use std::collections::BTreeSet;
 
 use storyloom_domain::{
-    CustomEvent, CustomEventUpdate, EntityKind, Hero, HeroUpdate, Illustration, Story, StoryUpdate,
+    CustomEvent, CustomEventId, CustomEventUpdate, EntityKind, Hero, HeroUpdate, Illustration,
+    Story, StoryUpdate,
 };
 
 use super::*;
@@ -174,17 +175,17 @@ mod drifted {
         type Create = ServerMade;
         type Update = ThingUpdate;
         const SPEC: &'static Spec = &SPEC;
-        fn create_id(body: &mut ServerMade) -> uuid::Uuid {
+        fn create_id(body: &mut ServerMade) -> CustomEventId {
             match *body {}
         }
         fn new_local(
-            _: uuid::Uuid,
+            _: CustomEventId,
             body: &mut ServerMade,
             _: DateTime<Utc>,
         ) -> Result<Self, FieldErrors> {
             match *body {}
         }
-        fn recreate(self, _: uuid::Uuid) -> Option<(Self, ServerMade)> {
+        fn recreate(self, _: CustomEventId) -> Option<(Self, ServerMade)> {
             None
         }
     }

@@ -11,7 +11,7 @@ impl Repository<CustomEvent> {
         let ev = self
             .ctx
             .api
-            .enhance_custom_event(id.into())
+            .enhance_custom_event(id)
             .await
             .map_err(Error::offline_if_network)?;
         self.ctx.absorb_entity(ev.id, &ev).await?;

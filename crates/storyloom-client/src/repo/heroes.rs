@@ -13,7 +13,7 @@ impl Repository<Hero> {
         let hero = self
             .ctx
             .api
-            .generate_avatar(id.into(), &body)
+            .generate_avatar(id, &body)
             .await
             .map_err(Error::offline_if_network)?;
         self.ctx.absorb_entity(hero.id, &hero).await?;

@@ -84,11 +84,11 @@ impl RepoCtx {
 
     /// Fold a server answer (generation calls) into the cache through the planner, so a
     /// pending local edit is not overwritten by it.
-    async fn absorb(&self, kind: EntityKind, id: Uuid, data: Value) -> Result<()> {
+    async fn absorb(&self, kind: EntityKind, id: impl Into<Uuid>, data: Value) -> Result<()> {
         let version = data.get(VERSION).and_then(Value::as_i64).unwrap_or(0);
         let change = Change {
             entity: kind,
-            id,
+            id: id.into(),
             version,
             deleted: false,
             data: Some(data),
@@ -105,7 +105,7 @@ impl RepoCtx {
         Ok(())
     }
 
-    async fn absorb_entity<E: SyncEntity>(&self, id: Uuid, entity: &E) -> Result<()> {
+    async fn absorb_entity<E: SyncEntity>(&self, id: impl Into<Uuid>, entity: &E) -> Result<()> {
         self.absorb(E::SPEC.kind, id, serde_json::to_value(entity)?)
             .await
     }
@@ -188,6 +188,7 @@ impl<E: SyncEntity> Repository<E> {
         validate(&body)?;
         let id = E::create_id(&mut body);
         let entity = E::new_local(id, &mut body, time::now()).map_err(Error::Validation)?;
+        let id: Uuid = id.into();
         let data = serde_json::to_value(&entity)?;
         let fields = serde_json::to_value(&body)?;
         self.ctx

@@ -106,7 +106,7 @@ impl Repository<Story> {
         let story = self
             .ctx
             .api
-            .generate_audio(id.into(), &body)
+            .generate_audio(id, &body)
             .await
             .map_err(Error::offline_if_network)?;
         self.absorb_story(&story).await?;
@@ -118,7 +118,7 @@ impl Repository<Story> {
         let story = self
             .ctx
             .api
-            .generate_illustrations(id.into())
+            .generate_illustrations(id)
             .await
             .map_err(Error::offline_if_network)?;
         self.absorb_story(&story).await?;
@@ -130,7 +130,7 @@ impl Repository<Story> {
         let status = self
             .ctx
             .api
-            .illustration_status(id.into())
+            .illustration_status(id)
             .await
             .map_err(Error::offline_if_network)?;
         for ill in &status.illustrations {

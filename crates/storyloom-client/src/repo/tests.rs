@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use serde_json::json;
 use storyloom_domain::{
-    AudioRequest, EventType, HeroCreate, HeroTrait, HeroUpdate, Language, MutationOp, StoryCreate,
-    StoryUpdate,
+    AudioRequest, CustomEventId, EventType, HeroCreate, HeroTrait, HeroUpdate, Language,
+    MutationOp, StoryCreate, StoryId, StoryUpdate,
 };
 
 use crate::db::outbox;
@@ -56,7 +56,7 @@ fn hero(name: &str) -> HeroCreate {
 fn import(hero_id: uuid::Uuid, title: &str) -> StoryCreate {
     StoryCreate {
         id: None,
-        hero_id,
+        hero_id: storyloom_domain::HeroId(hero_id),
         event_type: Some(EventType::Bedtime),
         custom_event_id: None,
         language: Language::En,
@@ -75,7 +75,7 @@ async fn create_then_edit_before_sync_is_one_create_with_the_final_fields() {
     let updated = c
         .heroes()
         .update(
-            h.id.into(),
+            h.id,
             HeroUpdate {
                 name: Some("Bea".into()),
                 ..Default::default()
@@ -84,10 +84,7 @@ async fn create_then_edit_before_sync_is_one_create_with_the_final_fields() {
         .await
         .unwrap();
     assert_eq!(updated.name, "Bea");
-    assert_eq!(
-        c.heroes().get(h.id.into()).await.unwrap().unwrap().name,
-        "Bea"
-    );
+    assert_eq!(c.heroes().get(h.id).await.unwrap().unwrap().name, "Bea");
     let outbox = c.sync().outbox().await.unwrap();
     assert_eq!(outbox.len(), 1);
     assert_eq!(outbox[0].op, MutationOp::Create);
@@ -95,12 +92,7 @@ async fn create_then_edit_before_sync_is_one_create_with_the_final_fields() {
     assert_eq!(fields["name"], "Bea");
     assert_eq!(fields["id"], json!(h.id));
     assert_eq!(
-        c.heroes()
-            .sync_info(h.id.into())
-            .await
-            .unwrap()
-            .unwrap()
-            .status,
+        c.heroes().sync_info(h.id).await.unwrap().unwrap().status,
         SyncStatus::PendingCreate
     );
 }
@@ -114,7 +106,7 @@ async fn an_edit_after_a_send_attempt_is_queued_separately() {
     assert!(c.sync().sync_all().await.unwrap_err().is_offline());
     c.heroes()
         .update(
-            h.id.into(),
+            h.id,
             HeroUpdate {
                 age: Some(6),
                 ..Default::default()
@@ -140,10 +132,14 @@ async fn an_edit_after_a_send_attempt_is_queued_separately() {
 async fn story_favourite_cannot_fold_into_an_import_and_follows_it() {
     let c = offline_client();
     let h = c.heroes().create(hero("Ada")).await.unwrap();
-    let s = c.stories().create(import(h.id, "Moon")).await.unwrap();
+    let s = c
+        .stories()
+        .create(import(h.id.into(), "Moon"))
+        .await
+        .unwrap();
     c.stories()
         .update(
-            s.id.into(),
+            s.id,
             StoryUpdate {
                 title: Some("Big moon".into()),
                 ..Default::default()
@@ -151,7 +147,7 @@ async fn story_favourite_cannot_fold_into_an_import_and_follows_it() {
         )
         .await
         .unwrap();
-    c.stories().set_favorite(s.id.into(), true).await.unwrap();
+    c.stories().set_favorite(s.id, true).await.unwrap();
     let ops: Vec<_> = c
         .sync()
         .outbox()
@@ -171,18 +167,14 @@ async fn story_favourite_cannot_fold_into_an_import_and_follows_it() {
     );
     assert_eq!(
         c.stories()
-            .list_by(Some(h.id.into()), Some(false))
+            .list_by(Some(h.id), Some(false))
             .await
             .unwrap()
             .len(),
         0
     );
     assert_eq!(
-        c.stories()
-            .list_by(Some(h.id.into()), None)
-            .await
-            .unwrap()
-            .len(),
+        c.stories().list_by(Some(h.id), None).await.unwrap().len(),
         1
     );
 }
@@ -191,10 +183,14 @@ async fn story_favourite_cannot_fold_into_an_import_and_follows_it() {
 async fn plays_travel_as_increments_and_fold_up_to_100() {
     let c = offline_client();
     let h = c.heroes().create(hero("Ada")).await.unwrap();
-    let s = c.stories().create(import(h.id, "Moon")).await.unwrap();
-    c.stories().play(s.id.into(), 60).await.unwrap();
-    let after = c.stories().play(s.id.into(), 30).await.unwrap();
-    c.stories().play(s.id.into(), 20).await.unwrap();
+    let s = c
+        .stories()
+        .create(import(h.id.into(), "Moon"))
+        .await
+        .unwrap();
+    c.stories().play(s.id, 60).await.unwrap();
+    let after = c.stories().play(s.id, 30).await.unwrap();
+    c.stories().play(s.id, 20).await.unwrap();
     assert_eq!(after.play_count, 90);
     assert!(after.last_played_at.is_some());
     let incs: Vec<_> = c
@@ -208,7 +204,7 @@ async fn plays_travel_as_increments_and_fold_up_to_100() {
         .collect();
     assert_eq!(incs, vec![90, 20]);
     assert!(matches!(
-        c.stories().play(s.id.into(), 0).await,
+        c.stories().play(s.id, 0).await,
         Err(Error::Validation(_))
     ));
 }
@@ -217,11 +213,15 @@ async fn plays_travel_as_increments_and_fold_up_to_100() {
 async fn deleting_what_the_server_never_saw_leaves_nothing() {
     let c = offline_client();
     let h = c.heroes().create(hero("Ada")).await.unwrap();
-    let s = c.stories().create(import(h.id, "Moon")).await.unwrap();
-    c.heroes().delete(h.id.into()).await.unwrap();
-    assert!(c.heroes().get(h.id.into()).await.unwrap().is_none());
+    let s = c
+        .stories()
+        .create(import(h.id.into(), "Moon"))
+        .await
+        .unwrap();
+    c.heroes().delete(h.id).await.unwrap();
+    assert!(c.heroes().get(h.id).await.unwrap().is_none());
     assert!(
-        c.stories().get(s.id.into()).await.unwrap().is_none(),
+        c.stories().get(s.id).await.unwrap().is_none(),
         "stories go with their hero"
     );
     assert!(c.sync().outbox().await.unwrap().is_empty());
@@ -239,16 +239,11 @@ async fn deleting_a_synced_row_hides_it_and_queues_the_delete() {
         })
         .unwrap();
     assert_eq!(
-        c.heroes()
-            .sync_info(h.id.into())
-            .await
-            .unwrap()
-            .unwrap()
-            .status,
+        c.heroes().sync_info(h.id).await.unwrap().unwrap().status,
         SyncStatus::Synced
     );
-    c.heroes().delete(h.id.into()).await.unwrap();
-    assert!(c.heroes().get(h.id.into()).await.unwrap().is_none());
+    c.heroes().delete(h.id).await.unwrap();
+    assert!(c.heroes().get(h.id).await.unwrap().is_none());
     assert!(c.heroes().list().await.unwrap().is_empty());
     let outbox = c.sync().outbox().await.unwrap();
     assert_eq!(
@@ -256,12 +251,7 @@ async fn deleting_a_synced_row_hides_it_and_queues_the_delete() {
         (MutationOp::Delete, Some(4))
     );
     assert_eq!(
-        c.heroes()
-            .sync_info(h.id.into())
-            .await
-            .unwrap()
-            .unwrap()
-            .status,
+        c.heroes().sync_info(h.id).await.unwrap().unwrap().status,
         SyncStatus::PendingDelete
     );
 }
@@ -270,7 +260,7 @@ async fn deleting_a_synced_row_hides_it_and_queues_the_delete() {
 async fn generation_needs_the_network() {
     let c = offline_client();
     let h = c.heroes().create(hero("Ada")).await.unwrap();
-    let mut gen_story = import(h.id, "x");
+    let mut gen_story = import(h.id.into(), "x");
     gen_story.title = None;
     gen_story.content = None;
     fake_session(&c);
@@ -285,12 +275,12 @@ async fn generation_needs_the_network() {
     ));
     assert!(matches!(
         c.stories()
-            .generate_audio(h.id.into(), AudioRequest::default())
+            .generate_audio(StoryId(h.id.uuid()), AudioRequest::default())
             .await,
         Err(Error::Offline)
     ));
     assert!(matches!(
-        c.custom_events().enhance(h.id.into()).await,
+        c.custom_events().enhance(CustomEventId(h.id.uuid())).await,
         Err(Error::Offline)
     ));
 }

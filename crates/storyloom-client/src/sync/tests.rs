@@ -123,7 +123,7 @@ async fn outbox_is_pushed_in_order_in_small_batches() {
         .collect();
     assert_eq!(order, ids.iter().map(|i| i.to_string()).collect::<Vec<_>>());
     for id in ids {
-        let info = c.heroes().sync_info(id.into()).await.unwrap().unwrap();
+        let info = c.heroes().sync_info(id).await.unwrap().unwrap();
         assert_eq!(info.status, SyncStatus::Synced);
         assert!(info.version > 0);
     }
@@ -142,7 +142,7 @@ async fn a_second_edit_of_an_entity_waits_for_the_first_and_is_rebased() {
         .unwrap();
     c.heroes()
         .update(
-            h.id.into(),
+            h.id,
             storyloom_domain::HeroUpdate {
                 age: Some(7),
                 ..Default::default()
@@ -172,16 +172,11 @@ async fn refused_mutations_are_parked_with_the_message_until_the_app_decides() {
     let mut events = c.sync().subscribe();
     let report = c.sync().sync_all().await.unwrap();
     assert_eq!((report.pushed, report.failed), (1, 1));
-    let info = c.heroes().sync_info(bad.id.into()).await.unwrap().unwrap();
+    let info = c.heroes().sync_info(bad.id).await.unwrap().unwrap();
     assert_eq!(info.status, SyncStatus::Failed);
     assert!(info.error.unwrap().contains("name is bad"));
     assert_eq!(
-        c.heroes()
-            .sync_info(good.id.into())
-            .await
-            .unwrap()
-            .unwrap()
-            .status,
+        c.heroes().sync_info(good.id).await.unwrap().unwrap().status,
         SyncStatus::Synced,
         "a refused mutation does not stop the rest"
     );
@@ -199,7 +194,7 @@ async fn refused_mutations_are_parked_with_the_message_until_the_app_decides() {
     c.sync().discard_failed(parked[0].seq).await.unwrap();
     assert!(c.sync().outbox().await.unwrap().is_empty());
     assert!(
-        c.heroes().get(bad.id.into()).await.unwrap().is_none(),
+        c.heroes().get(bad.id).await.unwrap().is_none(),
         "never reached the server"
     );
 }
@@ -365,12 +360,7 @@ async fn a_replayed_refusal_is_still_a_refusal() {
     let report = c.sync().sync_all().await.unwrap();
     assert_eq!((report.pushed, report.failed), (0, 1));
     assert_eq!(
-        c.heroes()
-            .sync_info(h.id.into())
-            .await
-            .unwrap()
-            .unwrap()
-            .status,
+        c.heroes().sync_info(h.id).await.unwrap().unwrap().status,
         SyncStatus::Failed
     );
 }
@@ -408,7 +398,7 @@ fn a_replayed_conflict_is_still_a_conflict() {
 fn import(title: &str) -> storyloom_domain::StoryCreate {
     storyloom_domain::StoryCreate {
         id: None,
-        hero_id: uuid::Uuid::now_v7(),
+        hero_id: storyloom_domain::HeroId(uuid::Uuid::now_v7()),
         event_type: Some(storyloom_domain::EventType::Bedtime),
         custom_event_id: None,
         language: storyloom_domain::Language::En,
@@ -430,10 +420,10 @@ async fn an_edit_behind_an_increment_of_the_same_story_waits_and_is_rebased() {
     let c = client(&server, SyncConfig::default());
     let s = c.stories().create(import("Old")).await.unwrap();
     c.sync().sync_all().await.unwrap();
-    c.stories().play(s.id.into(), 1).await.unwrap();
+    c.stories().play(s.id, 1).await.unwrap();
     c.stories()
         .update(
-            s.id.into(),
+            s.id,
             storyloom_domain::StoryUpdate {
                 title: Some("New".into()),
                 ..Default::default()
@@ -484,7 +474,7 @@ async fn a_conflict_with_a_copy_already_known_resends_instead_of_dropping_the_ed
     c.sync().sync_all().await.unwrap();
     c.heroes()
         .update(
-            h.id.into(),
+            h.id,
             storyloom_domain::HeroUpdate {
                 age: Some(9),
                 ..Default::default()
@@ -503,5 +493,5 @@ async fn a_conflict_with_a_copy_already_known_resends_instead_of_dropping_the_ed
     assert_eq!(sent[2]["fields"]["age"], 9, "the edit was not dropped");
     assert_eq!(sent[2]["baseVersion"], 5);
     assert!(c.sync().outbox().await.unwrap().is_empty());
-    assert_eq!(c.heroes().get(h.id.into()).await.unwrap().unwrap().age, 9);
+    assert_eq!(c.heroes().get(h.id).await.unwrap().unwrap().age, 9);
 }

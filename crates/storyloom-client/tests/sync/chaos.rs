@@ -213,22 +213,22 @@ async fn random_mutations_through_a_faulty_network_land_exactly_once(kind: DbKin
     let [a, b] = &devices;
     let shared_hero = a.heroes().create(hero("Shared")).await.unwrap().id;
     m.heroes.insert(
-        shared_hero,
+        shared_hero.into(),
         Some(HeroExp {
             name: "Shared".into(),
             age: 6,
         }),
     );
-    m.owner.insert(shared_hero, 0);
+    m.owner.insert(shared_hero.into(), 0);
     for i in 0..4 {
         let title = format!("Shared {i}");
         let s = a
             .stories()
-            .create(imported_story(shared_hero, &title))
+            .create(imported_story(shared_hero.into(), &title))
             .await
             .unwrap();
         m.stories.insert(
-            s.id,
+            s.id.into(),
             Some(StoryExp {
                 title,
                 content: s.content.clone(),
@@ -236,9 +236,9 @@ async fn random_mutations_through_a_faulty_network_land_exactly_once(kind: DbKin
                 plays: 0,
             }),
         );
-        m.owner.insert(s.id, 0);
-        m.story_hero.insert(s.id, shared_hero);
-        m.shared_stories.push(s.id);
+        m.owner.insert(s.id.into(), 0);
+        m.story_hero.insert(s.id.uuid(), shared_hero.uuid());
+        m.shared_stories.push(s.id.into());
     }
     settle(a, b).await;
 
@@ -310,12 +310,12 @@ async fn random_mutations_through_a_faulty_network_land_exactly_once(kind: DbKin
             }
             32..=41 => {
                 let mut heroes = own_heroes.clone();
-                heroes.push(shared_hero);
+                heroes.push(shared_hero.into());
                 let h = heroes[rng.usize(..heroes.len())];
                 let title = word(&mut rng);
                 let s = c.stories().create(imported_story(h, &title)).await.unwrap();
                 m.stories.insert(
-                    s.id,
+                    s.id.into(),
                     Some(StoryExp {
                         title,
                         content: s.content.clone(),
@@ -323,9 +323,9 @@ async fn random_mutations_through_a_faulty_network_land_exactly_once(kind: DbKin
                         plays: 0,
                     }),
                 );
-                m.owner.insert(s.id, dev);
-                m.story_hero.insert(s.id, h);
-                m.note(s.id, done, dev, "create".into());
+                m.owner.insert(s.id.into(), dev);
+                m.story_hero.insert(s.id.into(), h);
+                m.note(s.id.into(), done, dev, "create".into());
             }
             42..=51 if !own_stories.is_empty() => {
                 let id = own_stories[rng.usize(..own_stories.len())];
@@ -371,14 +371,14 @@ async fn random_mutations_through_a_faulty_network_land_exactly_once(kind: DbKin
                 let title = word(&mut rng);
                 let e = c.custom_events().create(event(&title)).await.unwrap();
                 m.events.insert(
-                    e.id,
+                    e.id.into(),
                     Some(EventExp {
                         title,
                         description: String::new(),
                         favorite: false,
                     }),
                 );
-                m.owner.insert(e.id, dev);
+                m.owner.insert(e.id.into(), dev);
             }
             64..=70 if !own_events.is_empty() => {
                 let id = own_events[rng.usize(..own_events.len())];
@@ -414,8 +414,8 @@ async fn random_mutations_through_a_faulty_network_land_exactly_once(kind: DbKin
             _ => {
                 let name = word(&mut rng);
                 let h = c.heroes().create(hero(&name)).await.unwrap();
-                m.heroes.insert(h.id, Some(HeroExp { name, age: 6 }));
-                m.owner.insert(h.id, dev);
+                m.heroes.insert(h.id.into(), Some(HeroExp { name, age: 6 }));
+                m.owner.insert(h.id.into(), dev);
             }
         }
         done += 1;
@@ -577,7 +577,7 @@ async fn random_mutations_through_a_faulty_network_land_exactly_once(kind: DbKin
             .await
             .unwrap()
             .into_iter()
-            .map(|h| (h.id, h.name, h.age))
+            .map(|h| (h.id.uuid(), h.name, h.age))
             .collect();
         local.sort();
         let want: Vec<(Uuid, String, i64)> = expect_heroes
@@ -594,7 +594,7 @@ async fn random_mutations_through_a_faulty_network_land_exactly_once(kind: DbKin
             .await
             .unwrap()
             .into_iter()
-            .map(|s| (s.id, s.title, s.content, s.is_favorite, s.play_count))
+            .map(|s| (s.id.uuid(), s.title, s.content, s.is_favorite, s.play_count))
             .collect();
         local.sort_by_key(|s| s.0);
         let want: Vec<(Uuid, String, String, bool, i64)> = expect_stories
@@ -611,7 +611,7 @@ async fn random_mutations_through_a_faulty_network_land_exactly_once(kind: DbKin
             .await
             .unwrap()
             .into_iter()
-            .map(|e| (e.id, e.title, e.description, e.is_favorite))
+            .map(|e| (e.id.uuid(), e.title, e.description, e.is_favorite))
             .collect();
         local.sort_by_key(|e| e.0);
         let want: Vec<(Uuid, String, String, bool)> = expect_events

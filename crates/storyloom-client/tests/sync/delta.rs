@@ -55,7 +55,7 @@ async fn delta_pull_moves_only_the_changed_rows(kind: DbKind) {
         let title = format!("Story {i}");
         stories.push(
             a.stories()
-                .create(imported_story(h, &title))
+                .create(imported_story(h.into(), &title))
                 .await
                 .unwrap()
                 .id,
@@ -79,7 +79,7 @@ async fn delta_pull_moves_only_the_changed_rows(kind: DbKind) {
     for (i, id) in heroes.iter().take(4).enumerate() {
         a.heroes()
             .update(
-                (*id).into(),
+                *id,
                 HeroUpdate {
                     age: Some(10 + i as i64),
                     ..Default::default()
@@ -90,7 +90,7 @@ async fn delta_pull_moves_only_the_changed_rows(kind: DbKind) {
     }
     a.stories()
         .update(
-            stories[0].into(),
+            stories[0],
             StoryUpdate {
                 title: Some("A new title".into()),
                 ..Default::default()
@@ -98,14 +98,11 @@ async fn delta_pull_moves_only_the_changed_rows(kind: DbKind) {
         )
         .await
         .unwrap();
-    a.stories().play(stories[1].into(), 3).await.unwrap();
-    a.stories()
-        .set_favorite(stories[2].into(), true)
-        .await
-        .unwrap();
+    a.stories().play(stories[1], 3).await.unwrap();
+    a.stories().set_favorite(stories[2], true).await.unwrap();
     a.custom_events()
         .update(
-            events[0].into(),
+            events[0],
             CustomEventUpdate {
                 description: Some("By the sea".into()),
                 ..Default::default()
@@ -113,8 +110,8 @@ async fn delta_pull_moves_only_the_changed_rows(kind: DbKind) {
         )
         .await
         .unwrap();
-    a.custom_events().delete(events[1].into()).await.unwrap();
-    a.custom_events().delete(events[2].into()).await.unwrap();
+    a.custom_events().delete(events[1]).await.unwrap();
+    a.custom_events().delete(events[2]).await.unwrap();
     a.sync().sync_all().await.unwrap();
 
     proxy.clear_log();
@@ -140,22 +137,14 @@ async fn delta_pull_moves_only_the_changed_rows(kind: DbKind) {
     );
 
     // The delta arrived whole.
+    assert_eq!(b.heroes().get(heroes[3]).await.unwrap().unwrap().age, 13);
     assert_eq!(
-        b.heroes().get(heroes[3].into()).await.unwrap().unwrap().age,
-        13
-    );
-    assert_eq!(
-        b.stories()
-            .get(stories[0].into())
-            .await
-            .unwrap()
-            .unwrap()
-            .title,
+        b.stories().get(stories[0]).await.unwrap().unwrap().title,
         "A new title"
     );
     assert_eq!(
         b.stories()
-            .get(stories[1].into())
+            .get(stories[1])
             .await
             .unwrap()
             .unwrap()
@@ -164,19 +153,13 @@ async fn delta_pull_moves_only_the_changed_rows(kind: DbKind) {
     );
     assert!(
         b.stories()
-            .get(stories[2].into())
+            .get(stories[2])
             .await
             .unwrap()
             .unwrap()
             .is_favorite
     );
-    assert!(
-        b.custom_events()
-            .get(events[1].into())
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(b.custom_events().get(events[1]).await.unwrap().is_none());
     assert_eq!(b.custom_events().list().await.unwrap().len(), N / 4 - 2);
 
     // And with nothing new, the feed answers with an empty page only.

@@ -87,7 +87,7 @@ pub fn hero(name: &str) -> HeroCreate {
 pub fn imported_story(hero_id: Uuid, title: &str) -> StoryCreate {
     StoryCreate {
         id: None,
-        hero_id,
+        hero_id: storyloom_domain::HeroId(hero_id),
         event_type: Some(EventType::Bedtime),
         custom_event_id: None,
         language: Language::En,

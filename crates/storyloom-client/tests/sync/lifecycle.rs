@@ -20,18 +20,15 @@ async fn restart_mid_outbox_loses_nothing(kind: DbKind) {
         let h = c.heroes().create(hero("Kept")).await.unwrap();
         let s = c
             .stories()
-            .create(imported_story(h.id, "Kept too"))
+            .create(imported_story(h.id.into(), "Kept too"))
             .await
             .unwrap();
-        c.stories().play(s.id.into(), 4).await.unwrap();
+        c.stories().play(s.id, 4).await.unwrap();
         (h.id, s.id)
     }; // the app is killed before syncing
     let c = device_in(&server, dir.path(), store.clone());
     assert_eq!(c.sync().outbox().await.unwrap().len(), 3, "outbox survived");
-    assert_eq!(
-        c.heroes().get(hero_id.into()).await.unwrap().unwrap().name,
-        "Kept"
-    );
+    assert_eq!(c.heroes().get(hero_id).await.unwrap().unwrap().name, "Kept");
     c.sync().sync_all().await.unwrap();
     assert_eq!(c.api().get_story(story_id).await.unwrap().play_count, 4);
     assert!(c.sync().outbox().await.unwrap().is_empty());
@@ -129,7 +126,7 @@ async fn second_sync_pulls_only_what_changed(kind: DbKind) {
     assert_eq!(none.pulled, 0);
     a.heroes()
         .update(
-            ids[2].into(),
+            ids[2],
             HeroUpdate {
                 age: Some(9),
                 ..Default::default()
@@ -140,7 +137,7 @@ async fn second_sync_pulls_only_what_changed(kind: DbKind) {
     a.sync().sync_all().await.unwrap();
     let second = b.sync().sync_all().await.unwrap();
     assert_eq!(second.pulled, 1);
-    assert_eq!(b.heroes().get(ids[2].into()).await.unwrap().unwrap().age, 9);
+    assert_eq!(b.heroes().get(ids[2]).await.unwrap().unwrap().age, 9);
 }
 
 async fn concurrent_syncs_do_not_double_push(kind: DbKind) {
@@ -149,11 +146,11 @@ async fn concurrent_syncs_do_not_double_push(kind: DbKind) {
     let s_hero = a.heroes().create(hero("Once")).await.unwrap();
     let s = a
         .stories()
-        .create(imported_story(s_hero.id, "Once"))
+        .create(imported_story(s_hero.id.into(), "Once"))
         .await
         .unwrap();
     for _ in 0..5 {
-        a.stories().play(s.id.into(), 1).await.unwrap();
+        a.stories().play(s.id, 1).await.unwrap();
     }
     let (r1, r2) = tokio::join!(a.sync().sync_all(), a.sync().sync_all());
     r1.unwrap();

@@ -79,7 +79,7 @@ async fn live_stream_pulls_the_other_devices_writes(kind: DbKind) {
     let h = a.heroes().create(hero("Live")).await.unwrap();
     a.sync().sync_all().await.unwrap();
     eventually("B to pull the new hero", || async {
-        b.heroes().get(h.id.into()).await.unwrap().is_some()
+        b.heroes().get(h.id).await.unwrap().is_some()
     })
     .await;
     // The cache is written inside the sync; the follower counts the sync once it returns.
@@ -97,7 +97,7 @@ async fn live_stream_pulls_the_other_devices_writes(kind: DbKind) {
     .await;
     a.heroes()
         .update(
-            h.id.into(),
+            h.id,
             HeroUpdate {
                 name: Some("Still live".into()),
                 ..Default::default()
@@ -107,7 +107,7 @@ async fn live_stream_pulls_the_other_devices_writes(kind: DbKind) {
         .unwrap();
     a.sync().sync_all().await.unwrap();
     eventually("B to pull the rename after the reconnect", || async {
-        b.heroes().get(h.id.into()).await.unwrap().unwrap().name == "Still live"
+        b.heroes().get(h.id).await.unwrap().unwrap().name == "Still live"
     })
     .await;
 
@@ -116,22 +116,22 @@ async fn live_stream_pulls_the_other_devices_writes(kind: DbKind) {
     let mut jobs = live.jobs();
     let s = a
         .stories()
-        .create(imported_story(h.id, "Read to me"))
+        .create(imported_story(h.id.into(), "Read to me"))
         .await
         .unwrap();
     a.sync().sync_all().await.unwrap();
     a.stories()
-        .generate_audio(s.id.into(), AudioRequest::default())
+        .generate_audio(s.id, AudioRequest::default())
         .await
         .unwrap();
     let job = tokio::time::timeout(Duration::from_secs(15), jobs.recv())
         .await
         .expect("a job event")
         .unwrap();
-    assert_eq!((job.entity, job.id), (EntityKind::Story, s.id));
+    assert_eq!((job.entity, job.id), (EntityKind::Story, s.id.uuid()));
     eventually("B to pull the narration", || async {
         b.stories()
-            .get(s.id.into())
+            .get(s.id)
             .await
             .unwrap()
             .is_some_and(|s| s.audio_url.is_some())
@@ -142,7 +142,7 @@ async fn live_stream_pulls_the_other_devices_writes(kind: DbKind) {
     drop(live);
     a.heroes()
         .update(
-            h.id.into(),
+            h.id,
             HeroUpdate {
                 name: Some("Unheard".into()),
                 ..Default::default()
@@ -153,7 +153,7 @@ async fn live_stream_pulls_the_other_devices_writes(kind: DbKind) {
     a.sync().sync_all().await.unwrap();
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
-        b.heroes().get(h.id.into()).await.unwrap().unwrap().name,
+        b.heroes().get(h.id).await.unwrap().unwrap().name,
         "Still live"
     );
 }

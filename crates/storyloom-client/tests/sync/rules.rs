@@ -13,7 +13,7 @@ async fn offline_create_then_edit_reaches_the_server(kind: DbKind) {
     let h = a.heroes().create(hero("Ada")).await.unwrap();
     a.heroes()
         .update(
-            h.id.into(),
+            h.id,
             HeroUpdate {
                 name: Some("Ada Lovelace".into()),
                 ..Default::default()
@@ -23,12 +23,12 @@ async fn offline_create_then_edit_reaches_the_server(kind: DbKind) {
         .unwrap();
     let s = a
         .stories()
-        .create(imported_story(h.id, "The moon"))
+        .create(imported_story(h.id.into(), "The moon"))
         .await
         .unwrap();
     a.stories()
         .update(
-            s.id.into(),
+            s.id,
             StoryUpdate {
                 title: Some("The big moon".into()),
                 ..Default::default()
@@ -36,17 +36,12 @@ async fn offline_create_then_edit_reaches_the_server(kind: DbKind) {
         )
         .await
         .unwrap();
-    a.stories().set_favorite(s.id.into(), true).await.unwrap();
-    a.stories().play(s.id.into(), 1).await.unwrap();
-    a.stories().play(s.id.into(), 2).await.unwrap();
+    a.stories().set_favorite(s.id, true).await.unwrap();
+    a.stories().play(s.id, 1).await.unwrap();
+    a.stories().play(s.id, 2).await.unwrap();
     let e = a.custom_events().create(event("Pool day")).await.unwrap();
     assert_eq!(
-        a.heroes()
-            .sync_info(h.id.into())
-            .await
-            .unwrap()
-            .unwrap()
-            .status,
+        a.heroes().sync_info(h.id).await.unwrap().unwrap().status,
         SyncStatus::PendingCreate
     );
 
@@ -59,9 +54,9 @@ async fn offline_create_then_edit_reaches_the_server(kind: DbKind) {
     );
     assert!(a.sync().outbox().await.unwrap().is_empty());
     for info in [
-        a.heroes().sync_info(h.id.into()).await.unwrap(),
-        a.stories().sync_info(s.id.into()).await.unwrap(),
-        a.custom_events().sync_info(e.id.into()).await.unwrap(),
+        a.heroes().sync_info(h.id).await.unwrap(),
+        a.stories().sync_info(s.id).await.unwrap(),
+        a.custom_events().sync_info(e.id).await.unwrap(),
     ] {
         let info = info.unwrap();
         assert_eq!(info.status, SyncStatus::Synced);
@@ -69,19 +64,9 @@ async fn offline_create_then_edit_reaches_the_server(kind: DbKind) {
     }
 
     b.sync().sync_all().await.unwrap();
-    let bh = b
-        .heroes()
-        .get(h.id.into())
-        .await
-        .unwrap()
-        .expect("hero pulled");
+    let bh = b.heroes().get(h.id).await.unwrap().expect("hero pulled");
     assert_eq!(bh.name, "Ada Lovelace");
-    let bs = b
-        .stories()
-        .get(s.id.into())
-        .await
-        .unwrap()
-        .expect("story pulled");
+    let bs = b.stories().get(s.id).await.unwrap().expect("story pulled");
     assert_eq!(bs.title, "The big moon");
     assert!(bs.is_favorite);
     assert_eq!(bs.play_count, 3);
@@ -100,7 +85,7 @@ async fn hero_server_wins_and_reports_the_lost_edit(kind: DbKind) {
     let mut events = a.sync().subscribe();
     a.heroes()
         .update(
-            h.id.into(),
+            h.id,
             HeroUpdate {
                 name: Some("From A".into()),
                 ..Default::default()
@@ -110,7 +95,7 @@ async fn hero_server_wins_and_reports_the_lost_edit(kind: DbKind) {
         .unwrap();
     b.heroes()
         .update(
-            h.id.into(),
+            h.id,
             HeroUpdate {
                 name: Some("From B".into()),
                 ..Default::default()
@@ -121,17 +106,9 @@ async fn hero_server_wins_and_reports_the_lost_edit(kind: DbKind) {
     b.sync().sync_all().await.unwrap();
     a.sync().sync_all().await.unwrap();
 
+    assert_eq!(a.heroes().get(h.id).await.unwrap().unwrap().name, "From B");
     assert_eq!(
-        a.heroes().get(h.id.into()).await.unwrap().unwrap().name,
-        "From B"
-    );
-    assert_eq!(
-        a.heroes()
-            .sync_info(h.id.into())
-            .await
-            .unwrap()
-            .unwrap()
-            .status,
+        a.heroes().sync_info(h.id).await.unwrap().unwrap().status,
         SyncStatus::Synced
     );
     let mut lost = false;
@@ -152,14 +129,14 @@ async fn story_text_conflict_keeps_both(kind: DbKind) {
     let h = a.heroes().create(hero("Ada")).await.unwrap();
     let s = a
         .stories()
-        .create(imported_story(h.id, "Original"))
+        .create(imported_story(h.id.into(), "Original"))
         .await
         .unwrap();
     settle(&a, &b).await;
 
     a.stories()
         .update(
-            s.id.into(),
+            s.id,
             StoryUpdate {
                 title: Some("A's title".into()),
                 ..Default::default()
@@ -169,7 +146,7 @@ async fn story_text_conflict_keeps_both(kind: DbKind) {
         .unwrap();
     b.stories()
         .update(
-            s.id.into(),
+            s.id,
             StoryUpdate {
                 title: Some("B's title".into()),
                 ..Default::default()
@@ -183,16 +160,11 @@ async fn story_text_conflict_keeps_both(kind: DbKind) {
 
     // Until resolved, the server copy shows and the local words wait in a conflict record.
     assert_eq!(
-        a.stories().get(s.id.into()).await.unwrap().unwrap().title,
+        a.stories().get(s.id).await.unwrap().unwrap().title,
         "B's title"
     );
     assert_eq!(
-        a.stories()
-            .sync_info(s.id.into())
-            .await
-            .unwrap()
-            .unwrap()
-            .status,
+        a.stories().sync_info(s.id).await.unwrap().unwrap().status,
         SyncStatus::Conflict
     );
     let conflicts = a.sync().conflicts().await.unwrap();
@@ -206,7 +178,7 @@ async fn story_text_conflict_keeps_both(kind: DbKind) {
     assert_eq!(a.api().get_story(s.id).await.unwrap().title, "A's title");
     b.sync().sync_all().await.unwrap();
     assert_eq!(
-        b.stories().get(s.id.into()).await.unwrap().unwrap().title,
+        b.stories().get(s.id).await.unwrap().unwrap().title,
         "A's title"
     );
 }
@@ -217,13 +189,13 @@ async fn story_keep_server_drops_the_local_text(kind: DbKind) {
     let h = a.heroes().create(hero("Ada")).await.unwrap();
     let s = a
         .stories()
-        .create(imported_story(h.id, "Original"))
+        .create(imported_story(h.id.into(), "Original"))
         .await
         .unwrap();
     settle(&a, &b).await;
     a.stories()
         .update(
-            s.id.into(),
+            s.id,
             StoryUpdate {
                 content: Some("A's words".into()),
                 ..Default::default()
@@ -233,7 +205,7 @@ async fn story_keep_server_drops_the_local_text(kind: DbKind) {
         .unwrap();
     b.stories()
         .update(
-            s.id.into(),
+            s.id,
             StoryUpdate {
                 content: Some("B's words".into()),
                 ..Default::default()
@@ -247,16 +219,11 @@ async fn story_keep_server_drops_the_local_text(kind: DbKind) {
     a.sync().keep_server(c.seq).await.unwrap();
     a.sync().sync_all().await.unwrap();
     assert_eq!(
-        a.stories()
-            .sync_info(s.id.into())
-            .await
-            .unwrap()
-            .unwrap()
-            .status,
+        a.stories().sync_info(s.id).await.unwrap().unwrap().status,
         SyncStatus::Synced
     );
     assert_eq!(
-        a.stories().get(s.id.into()).await.unwrap().unwrap().content,
+        a.stories().get(s.id).await.unwrap().unwrap().content,
         "B's words"
     );
     assert_eq!(a.api().get_story(s.id).await.unwrap().content, "B's words");
@@ -268,34 +235,18 @@ async fn play_counts_add_up_across_devices(kind: DbKind) {
     let h = a.heroes().create(hero("Ada")).await.unwrap();
     let s = a
         .stories()
-        .create(imported_story(h.id, "Counting"))
+        .create(imported_story(h.id.into(), "Counting"))
         .await
         .unwrap();
     settle(&a, &b).await;
-    a.stories().play(s.id.into(), 2).await.unwrap();
-    b.stories().play(s.id.into(), 3).await.unwrap();
-    b.stories().play(s.id.into(), 1).await.unwrap();
+    a.stories().play(s.id, 2).await.unwrap();
+    b.stories().play(s.id, 3).await.unwrap();
+    b.stories().play(s.id, 1).await.unwrap();
     settle(&a, &b).await;
     b.sync().sync_all().await.unwrap();
     assert_eq!(a.api().get_story(s.id).await.unwrap().play_count, 6);
-    assert_eq!(
-        a.stories()
-            .get(s.id.into())
-            .await
-            .unwrap()
-            .unwrap()
-            .play_count,
-        6
-    );
-    assert_eq!(
-        b.stories()
-            .get(s.id.into())
-            .await
-            .unwrap()
-            .unwrap()
-            .play_count,
-        6
-    );
+    assert_eq!(a.stories().get(s.id).await.unwrap().unwrap().play_count, 6);
+    assert_eq!(b.stories().get(s.id).await.unwrap().unwrap().play_count, 6);
 }
 
 async fn favourite_is_resent_on_top_of_a_server_edit(kind: DbKind) {
@@ -304,14 +255,14 @@ async fn favourite_is_resent_on_top_of_a_server_edit(kind: DbKind) {
     let h = a.heroes().create(hero("Ada")).await.unwrap();
     let s = a
         .stories()
-        .create(imported_story(h.id, "Stars"))
+        .create(imported_story(h.id.into(), "Stars"))
         .await
         .unwrap();
     settle(&a, &b).await;
     // B edits the title (server moves on); A, later, marks the favourite on the old version.
     b.stories()
         .update(
-            s.id.into(),
+            s.id,
             StoryUpdate {
                 title: Some("Stars at night".into()),
                 ..Default::default()
@@ -320,7 +271,7 @@ async fn favourite_is_resent_on_top_of_a_server_edit(kind: DbKind) {
         .await
         .unwrap();
     b.sync().sync_all().await.unwrap();
-    a.stories().set_favorite(s.id.into(), true).await.unwrap();
+    a.stories().set_favorite(s.id, true).await.unwrap();
     a.sync().sync_all().await.unwrap();
     let server_story = a.api().get_story(s.id).await.unwrap();
     assert!(
@@ -329,7 +280,7 @@ async fn favourite_is_resent_on_top_of_a_server_edit(kind: DbKind) {
     );
     assert_eq!(server_story.title, "Stars at night", "server's title kept");
     assert!(a.sync().conflicts().await.unwrap().is_empty());
-    let local = a.stories().get(s.id.into()).await.unwrap().unwrap();
+    let local = a.stories().get(s.id).await.unwrap().unwrap();
     assert!(local.is_favorite);
     assert_eq!(local.title, "Stars at night");
 }
@@ -341,7 +292,7 @@ async fn custom_event_local_wins(kind: DbKind) {
     settle(&a, &b).await;
     a.custom_events()
         .update(
-            e.id.into(),
+            e.id,
             CustomEventUpdate {
                 title: Some("A pool".into()),
                 ..Default::default()
@@ -351,7 +302,7 @@ async fn custom_event_local_wins(kind: DbKind) {
         .unwrap();
     b.custom_events()
         .update(
-            e.id.into(),
+            e.id,
             CustomEventUpdate {
                 title: Some("B pool".into()),
                 description: Some("from B".into()),
@@ -370,12 +321,7 @@ async fn custom_event_local_wins(kind: DbKind) {
     );
     b.sync().sync_all().await.unwrap();
     assert_eq!(
-        b.custom_events()
-            .get(e.id.into())
-            .await
-            .unwrap()
-            .unwrap()
-            .title,
+        b.custom_events().get(e.id).await.unwrap().unwrap().title,
         "A pool"
     );
 }
@@ -386,15 +332,15 @@ async fn server_delete_beats_hero_edit(kind: DbKind) {
     let h = a.heroes().create(hero("Ada")).await.unwrap();
     let s = a
         .stories()
-        .create(imported_story(h.id, "Gone"))
+        .create(imported_story(h.id.into(), "Gone"))
         .await
         .unwrap();
     settle(&a, &b).await;
-    b.heroes().delete(h.id.into()).await.unwrap();
+    b.heroes().delete(h.id).await.unwrap();
     b.sync().sync_all().await.unwrap();
     a.heroes()
         .update(
-            h.id.into(),
+            h.id,
             HeroUpdate {
                 age: Some(7),
                 ..Default::default()
@@ -403,9 +349,9 @@ async fn server_delete_beats_hero_edit(kind: DbKind) {
         .await
         .unwrap();
     a.sync().sync_all().await.unwrap();
-    assert!(a.heroes().get(h.id.into()).await.unwrap().is_none());
+    assert!(a.heroes().get(h.id).await.unwrap().is_none());
     assert!(
-        a.stories().get(s.id.into()).await.unwrap().is_none(),
+        a.stories().get(s.id).await.unwrap().is_none(),
         "stories go with their hero"
     );
     assert!(a.sync().outbox().await.unwrap().is_empty());
@@ -418,7 +364,7 @@ async fn local_delete_beats_server_edit(kind: DbKind) {
     settle(&a, &b).await;
     b.heroes()
         .update(
-            h.id.into(),
+            h.id,
             HeroUpdate {
                 name: Some("Edited".into()),
                 ..Default::default()
@@ -427,7 +373,7 @@ async fn local_delete_beats_server_edit(kind: DbKind) {
         .await
         .unwrap();
     b.sync().sync_all().await.unwrap();
-    a.heroes().delete(h.id.into()).await.unwrap();
+    a.heroes().delete(h.id).await.unwrap();
     a.sync().sync_all().await.unwrap();
     assert!(
         a.sync().outbox().await.unwrap().is_empty(),
@@ -437,7 +383,7 @@ async fn local_delete_beats_server_edit(kind: DbKind) {
     let got = a.api().get_hero(h.id).await;
     assert!(got.is_err(), "deleted on the server: {got:?}");
     b.sync().sync_all().await.unwrap();
-    assert!(b.heroes().get(h.id.into()).await.unwrap().is_none());
+    assert!(b.heroes().get(h.id).await.unwrap().is_none());
 }
 
 async fn story_edited_here_deleted_there_is_a_conflict(kind: DbKind) {
@@ -446,15 +392,15 @@ async fn story_edited_here_deleted_there_is_a_conflict(kind: DbKind) {
     let h = a.heroes().create(hero("Ada")).await.unwrap();
     let s = a
         .stories()
-        .create(imported_story(h.id, "Doomed"))
+        .create(imported_story(h.id.into(), "Doomed"))
         .await
         .unwrap();
     settle(&a, &b).await;
-    b.stories().delete(s.id.into()).await.unwrap();
+    b.stories().delete(s.id).await.unwrap();
     b.sync().sync_all().await.unwrap();
     a.stories()
         .update(
-            s.id.into(),
+            s.id,
             StoryUpdate {
                 content: Some("Saved words".into()),
                 ..Default::default()
@@ -464,7 +410,7 @@ async fn story_edited_here_deleted_there_is_a_conflict(kind: DbKind) {
         .unwrap();
     a.sync().sync_all().await.unwrap();
     assert!(
-        a.stories().get(s.id.into()).await.unwrap().is_none(),
+        a.stories().get(s.id).await.unwrap().is_none(),
         "server copy (deleted) shows"
     );
     let c = a.sync().conflicts().await.unwrap().remove(0);
@@ -477,7 +423,11 @@ async fn story_edited_here_deleted_there_is_a_conflict(kind: DbKind) {
         .unwrap()
         .expect("re-created");
     a.sync().sync_all().await.unwrap();
-    let again = a.api().get_story(new_id).await.unwrap();
+    let again = a
+        .api()
+        .get_story(storyloom_domain::StoryId(new_id))
+        .await
+        .unwrap();
     assert_eq!(again.content, "Saved words");
     assert_eq!(again.title, "Doomed");
 }

@@ -10,11 +10,8 @@
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
-use storyloom_domain::{
-    AvatarStatus, GenerationStatus, IllustrationStatus, JobKind, JobProgress, Language, Operation,
-    Voice, time,
-};
-use storyloom_store::{JobRecord, NewJob, StoreError};
+use storyloom_domain::{JobId, JobKind, Language, Operation, UsageRecordId, UserId, Voice, time};
+use storyloom_store::{JobRecord, NewJob};
 use tokio::sync::watch;
 use uuid::Uuid;
 
@@ -22,6 +19,7 @@ use storyloom_media::{MediaKey, MediaKind};
 
 use crate::{
     generation::{Reservation, call, limit_of, settle},
+    service,
     state::AppState,
 };
 
@@ -35,7 +33,7 @@ pub enum JobSpec {
     /// Narrate a story.
     Audio {
         /// The reserved usage record.
-        record_id: Uuid,
+        record_id: UsageRecordId,
         /// Narration language.
         language: Language,
         /// Voice.
@@ -44,12 +42,12 @@ pub enum JobSpec {
     /// Illustrate a story.
     Illustrations {
         /// The reserved usage record.
-        record_id: Uuid,
+        record_id: UsageRecordId,
     },
     /// Draw a hero's avatar.
     Avatar {
         /// The reserved usage record.
-        record_id: Uuid,
+        record_id: UsageRecordId,
         /// The parent's extra description.
         prompt: Option<String>,
     },
@@ -65,12 +63,12 @@ impl JobSpec {
     }
 
     /// A queued job for `entity`.
-    pub fn job(&self, user: Uuid, entity: Uuid) -> NewJob {
+    pub fn job(&self, user: UserId, entity: impl Into<Uuid>) -> NewJob {
         NewJob {
-            id: storyloom_domain::new_id(),
+            id: JobId::new(),
             user_id: user,
             kind: self.kind(),
-            entity_id: entity,
+            entity_id: entity.into(),
             payload: serde_json::to_string(self).unwrap_or_default(),
             max_attempts: MAX_ATTEMPTS,
             now: time::now().timestamp_millis(),
@@ -249,45 +247,18 @@ async fn finish_failed(state: &AppState, worker: &str, job: &JobRecord, message:
         .store
         .fail_job(job.id, worker, message, None, now)
         .await;
-    let spec: Option<JobSpec> = serde_json::from_str(&job.payload).ok();
-    let user = job.user_id;
-    let version = match spec {
-        Some(JobSpec::Audio { .. }) => state
-            .store
-            .set_story_audio(
-                user,
-                job.entity_id,
-                GenerationStatus::Failed,
-                None,
-                None,
-                now,
-            )
-            .await
-            .map(|s| s.version),
-        Some(JobSpec::Illustrations { .. }) => state
-            .store
-            .set_illustration_status(user, job.entity_id, IllustrationStatus::Failed, now)
-            .await
-            .map(|s| s.version),
-        Some(JobSpec::Avatar { .. }) => state
-            .store
-            .set_hero_avatar(user, job.entity_id, AvatarStatus::Failed, None, None, now)
-            .await
-            .map(|h| h.version),
-        None => return,
-    };
     tracing::warn!(error = %message, "job failed for good");
-    if let Ok(v) = version {
-        announce(state, job, JobProgress::Failed, v).await;
+    if let Err(e) = service::jobs::failed_for_good(state, job).await {
+        tracing::warn!(error = %e, "could not mark the job's entity failed");
     }
 }
 
-/// Tell the user's streams about job progress and the new data.
-async fn announce(state: &AppState, job: &JobRecord, status: JobProgress, version: i64) {
-    crate::service::generation::job_progress(state, job, status, version).await;
-}
-
-fn reservation(state: &AppState, job: &JobRecord, op: Operation, record_id: Uuid) -> Reservation {
+fn reservation(
+    state: &AppState,
+    job: &JobRecord,
+    op: Operation,
+    record_id: UsageRecordId,
+) -> Reservation {
     Reservation {
         user: job.user_id,
         operation: op,
@@ -298,77 +269,38 @@ fn reservation(state: &AppState, job: &JobRecord, op: Operation, record_id: Uuid
     }
 }
 
+/// Run one job: the providers are called here, every write of what they made goes through
+/// [`service::jobs`]. An entity deleted while the job ran ends it quietly.
 async fn run_job(state: &AppState, job: &JobRecord) -> Result<(), JobError> {
     let spec: JobSpec = serde_json::from_str(&job.payload).map_err(|e| JobError {
         message: format!("unreadable job: {e}"),
         retry: false,
     })?;
-    let user = job.user_id;
-    let now = || time::now().timestamp_millis();
-    let gone = |e: &StoreError| matches!(e, StoreError::NotFound);
+    let user = job.user_id.uuid();
     match spec {
         JobSpec::Audio {
             record_id,
             language,
             voice,
         } => {
-            let story = match state.store.get_story(user, job.entity_id).await {
-                Ok(s) => s,
-                Err(e) if gone(&e) => return Ok(()), // deleted meanwhile: nothing to do
-                Err(e) => return Err(e.into()),
+            let Some(story) = service::jobs::audio_started(state, job).await? else {
+                return Ok(());
             };
-            let s = state
-                .store
-                .set_story_audio(
-                    user,
-                    story.id,
-                    GenerationStatus::Processing,
-                    None,
-                    None,
-                    now(),
-                )
-                .await?;
-            announce(state, job, JobProgress::Processing, s.version).await;
             let r = reservation(state, job, Operation::AudioGeneration, record_id);
             let text = format!("{}.\n\n{}", story.title, story.content);
             let narration = call(state, &r, state.ai.narrator.narrate(&text, language, voice))
                 .await
                 .map_err(ai_job_error)?;
             // Keyed by the job: a retry overwrites its own blob, a new narration gets a new URL.
-            let key = MediaKey::new(user, MediaKind::Audio, job.id).to_string();
-            let media_key = MediaKey::new(user, MediaKind::Audio, job.id);
-            state.media.put(&media_key, narration.mp3).await?;
-            let recorded = state
-                .store
-                .set_story_audio(
-                    user,
-                    story.id,
-                    GenerationStatus::Completed,
-                    Some(&key),
-                    Some(narration.duration_seconds),
-                    now(),
-                )
-                .await;
-            let Some(s) = keep_or_drop(state, &media_key, recorded).await? else {
-                return Ok(());
-            };
-            if let Some(old) = story.audio_url.filter(|old| *old != key) {
-                state.media.delete_keys(&[old]).await;
-            }
-            announce(state, job, JobProgress::Completed, s.version).await;
+            let key = MediaKey::new(user, MediaKind::Audio, job.id.uuid());
+            state.media.put(&key, narration.mp3).await?;
+            service::jobs::audio_done(state, job, &story, &key, narration.duration_seconds).await?;
         }
         JobSpec::Illustrations { record_id } => {
-            let story = match state.store.get_story(user, job.entity_id).await {
-                Ok(s) => s,
-                Err(e) if gone(&e) => return Ok(()),
-                Err(e) => return Err(e.into()),
+            let Some((story, hero)) = service::jobs::illustrations_started(state, job).await?
+            else {
+                return Ok(());
             };
-            let hero = state.store.get_hero(user, story.hero_id).await?;
-            let s = state
-                .store
-                .set_illustration_status(user, story.id, IllustrationStatus::Processing, now())
-                .await?;
-            announce(state, job, JobProgress::Processing, s.version).await;
             let r = reservation(state, job, Operation::IllustrationGeneration, record_id);
             let started = Instant::now();
             // Without narration yet, time scenes as if read at ~14 characters a second.
@@ -389,113 +321,56 @@ async fn run_job(state: &AppState, job: &JobRecord) -> Result<(), JobError> {
             };
             // One usage record for the whole set: scenes plus every picture.
             let mut usage = scenes.usage.clone();
-            let scenes = scenes.output;
             let pairs: Vec<(String, f64)> = scenes
+                .output
                 .iter()
                 .map(|s| (s.description.clone(), s.audio_timestamp))
                 .collect();
-            let (ills, old_keys) = state
-                .store
-                .replace_illustrations(user, story.id, &pairs, now())
-                .await?;
-            state.media.delete_keys(&old_keys).await;
+            let Some(ills) = service::jobs::scenes_chosen(state, job, story.id, &pairs).await?
+            else {
+                return Ok(());
+            };
             let mut previous = hero.avatar_generation_id.clone();
-            let (mut ok, mut failed) = (0, 0);
+            let (mut drawn, mut failed) = (0, 0);
             for ill in &ills {
                 let picture = state
                     .ai
                     .illustrator
                     .scene(&ill.scene_description, &hero, previous.as_deref())
                     .await;
-                match picture {
+                let stored = match picture {
                     Ok(p) => {
                         usage.images += p.usage.images;
                         usage.tokens += p.usage.tokens;
                         usage.estimated_cost_usd += p.usage.estimated_cost_usd;
                         usage.model = p.usage.model.clone();
-                        let media_key = MediaKey::new(user, MediaKind::Illustration, ill.id);
-                        let key = media_key.to_string();
-                        match state.media.put(&media_key, p.output.png).await {
-                            Ok(()) => {
-                                let recorded = state
-                                    .store
-                                    .set_illustration(
-                                        user,
-                                        ill.id,
-                                        GenerationStatus::Completed,
-                                        Some(&key),
-                                        None,
-                                        now(),
-                                    )
-                                    .await;
-                                if keep_or_drop(state, &media_key, recorded).await?.is_none() {
-                                    return Ok(());
-                                }
-                                previous = Some(p.output.generation_id);
-                                ok += 1;
-                            }
-                            Err(e) => {
-                                let msg = format!("could not store the picture: {e}");
-                                state
-                                    .store
-                                    .set_illustration(
-                                        user,
-                                        ill.id,
-                                        GenerationStatus::Failed,
-                                        None,
-                                        Some(&msg),
-                                        now(),
-                                    )
-                                    .await?;
-                                failed += 1;
-                            }
+                        let key = MediaKey::new(user, MediaKind::Illustration, ill.id.uuid());
+                        match state.media.put(&key, p.output.png).await {
+                            Ok(()) => Ok((key, p.output.generation_id)),
+                            Err(e) => Err(format!("could not store the picture: {e}")),
                         }
                     }
-                    Err(e) => {
-                        let msg = e.to_string();
-                        state
-                            .store
-                            .set_illustration(
-                                user,
-                                ill.id,
-                                GenerationStatus::Failed,
-                                None,
-                                Some(&msg),
-                                now(),
-                            )
-                            .await?;
-                        failed += 1;
+                    Err(e) => Err(e.to_string()),
+                };
+                let outcome = stored.as_ref().map(|(k, _)| k).map_err(String::as_str);
+                if !service::jobs::illustration_drawn(state, job, ill.id, outcome).await? {
+                    return Ok(());
+                }
+                match stored {
+                    Ok((_, generation_id)) => {
+                        previous = Some(generation_id);
+                        drawn += 1;
                     }
+                    Err(_) => failed += 1,
                 }
             }
-            let status = match (ok, failed) {
-                (_, 0) => IllustrationStatus::Completed,
-                (0, _) => IllustrationStatus::Failed,
-                _ => IllustrationStatus::Partial,
-            };
             settle(state, &r, started, Ok(&usage)).await;
-            let s = state
-                .store
-                .set_illustration_status(user, story.id, status, now())
-                .await?;
-            let word = match status {
-                IllustrationStatus::Completed => JobProgress::Completed,
-                IllustrationStatus::Partial => JobProgress::Partial,
-                _ => JobProgress::Failed,
-            };
-            announce(state, job, word, s.version).await;
+            service::jobs::illustrations_done(state, job, story.id, drawn, failed).await?;
         }
         JobSpec::Avatar { record_id, prompt } => {
-            let hero = match state.store.get_hero(user, job.entity_id).await {
-                Ok(h) => h,
-                Err(e) if gone(&e) => return Ok(()),
-                Err(e) => return Err(e.into()),
+            let Some(hero) = service::jobs::avatar_started(state, job).await? else {
+                return Ok(());
             };
-            let h = state
-                .store
-                .set_hero_avatar(user, hero.id, AvatarStatus::Processing, None, None, now())
-                .await?;
-            announce(state, job, JobProgress::Processing, h.version).await;
             let r = reservation(state, job, Operation::AvatarGeneration, record_id);
             let picture = call(
                 state,
@@ -508,54 +383,12 @@ async fn run_job(state: &AppState, job: &JobRecord) -> Result<(), JobError> {
             )
             .await
             .map_err(ai_job_error)?;
-            let media_key = MediaKey::new(user, MediaKind::Avatar, job.id);
-            let key = media_key.to_string();
-            state.media.put(&media_key, picture.png).await?;
-            let recorded = state
-                .store
-                .set_hero_avatar(
-                    user,
-                    hero.id,
-                    AvatarStatus::Completed,
-                    Some(&key),
-                    Some(&picture.generation_id),
-                    now(),
-                )
-                .await;
-            let Some(h) = keep_or_drop(state, &media_key, recorded).await? else {
-                return Ok(());
-            };
-            if let Some(old) = hero.avatar_url.filter(|old| *old != key) {
-                state.media.delete_keys(&[old]).await;
-            }
-            announce(state, job, JobProgress::Completed, h.version).await;
+            let key = MediaKey::new(user, MediaKind::Avatar, job.id.uuid());
+            state.media.put(&key, picture.png).await?;
+            service::jobs::avatar_done(state, job, &hero, &key, &picture.generation_id).await?;
         }
     }
     Ok(())
-}
-
-/// Settle a blob the job just stored by the write that records it. When that write fails, no
-/// row points at the blob and nothing ever would: it is deleted again. `NotFound` means the
-/// owner (or the story, or the hero) was deleted while the job ran — and that deletion swept
-/// the owner's media before this blob existed — so the job is over: `Ok(None)`. Any other
-/// failure is the job's, retried like the rest (a retry stores its blob again).
-async fn keep_or_drop<T>(
-    state: &AppState,
-    key: &MediaKey,
-    recorded: Result<T, StoreError>,
-) -> Result<Option<T>, JobError> {
-    match recorded {
-        Ok(v) => Ok(Some(v)),
-        Err(e) => {
-            state.media.delete_keys(&[key.to_string()]).await;
-            if matches!(e, StoreError::NotFound) {
-                tracing::info!(%key, "deleted while the job ran; its media is removed");
-                Ok(None)
-            } else {
-                Err(e.into())
-            }
-        }
-    }
 }
 
 fn ai_job_error(e: storyloom_ai::AiError) -> JobError {

@@ -8,9 +8,8 @@ use std::time::Instant;
 
 use axum::http::HeaderMap;
 use storyloom_ai::{AiError, Generated, UsageInfo};
-use storyloom_domain::{Operation, time};
+use storyloom_domain::{Operation, UsageRecordId, UserId, time};
 use storyloom_store::{Quota, UsageRecord};
-use uuid::Uuid;
 
 use crate::{error::ApiError, routes::rate_limit_headers, state::AppState};
 
@@ -21,11 +20,11 @@ pub const WINDOW_MS: i64 = 3_600_000;
 #[derive(Debug, Clone)]
 pub struct Reservation {
     /// Whose.
-    pub user: Uuid,
+    pub user: UserId,
     /// What for.
     pub operation: Operation,
     /// The usage record holding the slot.
-    pub record_id: Uuid,
+    pub record_id: UsageRecordId,
     /// The limit.
     pub limit: i64,
     /// Uses left after this one.
@@ -59,7 +58,11 @@ pub fn limit_of(state: &AppState, op: Operation) -> i64 {
 }
 
 /// Take one use of `op` for `user`, or answer 429 with the headers.
-pub async fn reserve(state: &AppState, user: Uuid, op: Operation) -> Result<Reservation, ApiError> {
+pub async fn reserve(
+    state: &AppState,
+    user: UserId,
+    op: Operation,
+) -> Result<Reservation, ApiError> {
     let limit = limit_of(state, op);
     let now = time::now().timestamp_millis();
     match state

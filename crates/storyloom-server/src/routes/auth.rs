@@ -36,7 +36,7 @@ pub fn router(state: AppState) -> Router<AppState> {
 
 pub(crate) fn user_dto(u: &Account) -> User {
     User {
-        id: u.id.uuid(),
+        id: u.id,
         email: u.email.clone(),
         name: u.name.clone(),
         created_at: time::from_millis(u.created_at),
@@ -141,6 +141,6 @@ pub async fn refresh(State(state): State<AppState>, auth: AuthUser) -> ApiResult
 #[utoipa::path(post, path = "/api/auth/sign-out", tag = "auth",
     responses((status = 200), (status = 401)), security(("bearer" = [])))]
 pub async fn sign_out(State(state): State<AppState>, auth: AuthUser) -> ApiResult<Response> {
-    account::sign_out(&state, auth.user_id(), &auth.session.token_hash).await?;
+    account::sign_out(&state, auth.id(), &auth.session.token_hash).await?;
     Ok(ok(&state, SignedOut { signed_out: true }).await)
 }

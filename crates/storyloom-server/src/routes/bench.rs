@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use axum::{Router, http::header, response::IntoResponse, routing::get};
-use storyloom_domain::{AvatarStatus, Envelope, Hero, HeroTrait, Pagination, new_id, time};
+use storyloom_domain::{AvatarStatus, Envelope, Hero, HeroId, HeroTrait, Pagination, time};
 
 use crate::state::AppState;
 
@@ -20,7 +20,7 @@ fn body() -> &'static [u8] {
         let now = time::now();
         let heroes: Vec<Hero> = (0..20)
             .map(|i| Hero {
-                id: new_id(),
+                id: HeroId::new(),
                 name: format!("Bench hero {i}"),
                 age: 6,
                 traits: vec![HeroTrait::Brave, HeroTrait::Kind, HeroTrait::Curious],

@@ -44,7 +44,7 @@ pub async fn list(
 pub async fn show(
     State(state): State<AppState>,
     auth: AuthUser,
-    PathId(id): PathId,
+    PathId(id): PathId<CustomEventId>,
 ) -> ApiResult<Response> {
     let found = state
         .store
@@ -61,12 +61,8 @@ pub async fn create(
     auth: AuthUser,
     ApiJson(body): ApiJson<CustomEventCreate>,
 ) -> ApiResult<Response> {
-    let id = body.id.map_or_else(CustomEventId::new, CustomEventId);
-    Ok(created(
-        &state,
-        events::create(&state, auth.user_id(), id, &body).await?,
-    )
-    .await)
+    let id = body.id.unwrap_or_else(CustomEventId::new);
+    Ok(created(&state, events::create(&state, auth.id(), id, &body).await?).await)
 }
 
 #[utoipa::path(patch, path = "/api/custom-events/{id}", tag = "custom events", params(("id" = uuid::Uuid, Path)),
@@ -75,11 +71,11 @@ pub async fn create(
 pub async fn update(
     State(state): State<AppState>,
     auth: AuthUser,
-    PathId(id): PathId,
+    PathId(id): PathId<CustomEventId>,
     IfMatch(if_match): IfMatch,
     ApiJson(body): ApiJson<CustomEventUpdate>,
 ) -> ApiResult<Response> {
-    let ev = events::update(&state, auth.user_id(), CustomEventId(id), &body, if_match).await?;
+    let ev = events::update(&state, auth.id(), id, &body, if_match).await?;
     Ok(ok(&state, ev).await)
 }
 
@@ -88,9 +84,16 @@ pub async fn update(
 pub async fn remove(
     State(state): State<AppState>,
     auth: AuthUser,
-    PathId(id): PathId,
+    PathId(id): PathId<CustomEventId>,
     IfMatch(if_match): IfMatch,
 ) -> ApiResult<Response> {
-    events::delete(&state, auth.user_id(), CustomEventId(id), if_match).await?;
-    Ok(ok(&state, DeletedResponse { id, deleted: true }).await)
+    events::delete(&state, auth.id(), id, if_match).await?;
+    Ok(ok(
+        &state,
+        DeletedResponse {
+            id: id.uuid(),
+            deleted: true,
+        },
+    )
+    .await)
 }

@@ -50,10 +50,10 @@ async fn accepted<T: serde::Serialize + HasMedia>(
 pub async fn audio(
     State(state): State<AppState>,
     auth: AuthUser,
-    PathId(id): PathId,
+    PathId(id): PathId<StoryId>,
     OptionalJson(body): OptionalJson<AudioRequest>,
 ) -> ApiResult<Response> {
-    let (story, r) = generation::request_audio(&state, auth.caller(), StoryId(id), &body).await?;
+    let (story, r) = generation::request_audio(&state, auth.caller(), id, &body).await?;
     Ok(accepted(&state, story, &r).await)
 }
 
@@ -62,9 +62,9 @@ pub async fn audio(
 pub async fn illustrations(
     State(state): State<AppState>,
     auth: AuthUser,
-    PathId(id): PathId,
+    PathId(id): PathId<StoryId>,
 ) -> ApiResult<Response> {
-    let (story, r) = generation::request_illustrations(&state, auth.user_id(), StoryId(id)).await?;
+    let (story, r) = generation::request_illustrations(&state, auth.id(), id).await?;
     Ok(accepted(&state, story, &r).await)
 }
 
@@ -73,7 +73,7 @@ pub async fn illustrations(
 pub async fn illustration_status(
     State(state): State<AppState>,
     auth: AuthUser,
-    PathId(id): PathId,
+    PathId(id): PathId<StoryId>,
 ) -> ApiResult<Response> {
     let story = state
         .store
@@ -98,10 +98,10 @@ pub async fn illustration_status(
 pub async fn avatar(
     State(state): State<AppState>,
     auth: AuthUser,
-    PathId(id): PathId,
+    PathId(id): PathId<HeroId>,
     OptionalJson(body): OptionalJson<AvatarRequest>,
 ) -> ApiResult<Response> {
-    let (hero, r) = generation::request_avatar(&state, auth.user_id(), HeroId(id), &body).await?;
+    let (hero, r) = generation::request_avatar(&state, auth.id(), id, &body).await?;
     Ok(accepted(&state, hero, &r).await)
 }
 
@@ -111,9 +111,9 @@ pub async fn avatar(
 pub async fn enhance(
     State(state): State<AppState>,
     auth: AuthUser,
-    PathId(id): PathId,
+    PathId(id): PathId<CustomEventId>,
 ) -> ApiResult<Response> {
-    let (event, r) = generation::enhance_event(&state, auth.caller(), CustomEventId(id)).await?;
+    let (event, r) = generation::enhance_event(&state, auth.caller(), id).await?;
     let mut resp = ok(&state, event).await;
     r.headers(resp.headers_mut());
     Ok(resp)

@@ -39,7 +39,7 @@ pub async fn list(
 pub async fn show(
     State(state): State<AppState>,
     auth: AuthUser,
-    PathId(id): PathId,
+    PathId(id): PathId<HeroId>,
 ) -> ApiResult<Response> {
     let hero = state
         .store
@@ -57,12 +57,8 @@ pub async fn create(
     auth: AuthUser,
     ApiJson(body): ApiJson<HeroCreate>,
 ) -> ApiResult<Response> {
-    let id = body.id.map_or_else(HeroId::new, HeroId);
-    Ok(created(
-        &state,
-        heroes::create(&state, auth.user_id(), id, &body).await?,
-    )
-    .await)
+    let id = body.id.unwrap_or_else(HeroId::new);
+    Ok(created(&state, heroes::create(&state, auth.id(), id, &body).await?).await)
 }
 
 #[utoipa::path(patch, path = "/api/heroes/{id}", tag = "heroes", params(("id" = uuid::Uuid, Path)),
@@ -71,11 +67,11 @@ pub async fn create(
 pub async fn update(
     State(state): State<AppState>,
     auth: AuthUser,
-    PathId(id): PathId,
+    PathId(id): PathId<HeroId>,
     IfMatch(if_match): IfMatch,
     ApiJson(body): ApiJson<HeroUpdate>,
 ) -> ApiResult<Response> {
-    let hero = heroes::update(&state, auth.user_id(), HeroId(id), &body, if_match).await?;
+    let hero = heroes::update(&state, auth.id(), id, &body, if_match).await?;
     Ok(ok(&state, hero).await)
 }
 
@@ -84,9 +80,16 @@ pub async fn update(
 pub async fn remove(
     State(state): State<AppState>,
     auth: AuthUser,
-    PathId(id): PathId,
+    PathId(id): PathId<HeroId>,
     IfMatch(if_match): IfMatch,
 ) -> ApiResult<Response> {
-    heroes::delete(&state, auth.user_id(), HeroId(id), if_match).await?;
-    Ok(ok(&state, DeletedResponse { id, deleted: true }).await)
+    heroes::delete(&state, auth.id(), id, if_match).await?;
+    Ok(ok(
+        &state,
+        DeletedResponse {
+            id: id.uuid(),
+            deleted: true,
+        },
+    )
+    .await)
 }

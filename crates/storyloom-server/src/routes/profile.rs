@@ -26,9 +26,9 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn build_profile(state: &AppState, user: &Account) -> ApiResult<Profile> {
-    let stats = state.store.profile_stats(user.id.uuid()).await?;
+    let stats = state.store.profile_stats(user.id).await?;
     Ok(Profile {
-        id: user.id.uuid(),
+        id: user.id,
         email: user.email.clone(),
         name: user.name.clone(),
         preferred_language: user.preferred_language,
@@ -51,7 +51,7 @@ pub async fn update_profile(
     auth: AuthUser,
     ApiJson(body): ApiJson<ProfileUpdate>,
 ) -> ApiResult<Response> {
-    let user = service::account::update_profile(&state, auth.user_id(), &body).await?;
+    let user = service::account::update_profile(&state, auth.id(), &body).await?;
     let profile = build_profile(&state, &Account::from(&user)).await?;
     Ok(ok(&state, profile).await)
 }
@@ -81,7 +81,7 @@ pub async fn usage(State(state): State<AppState>, auth: AuthUser) -> ApiResult<R
         })
         .collect();
     let totals = state.store.usage_totals(auth.id()).await?;
-    let storage = service::quota::usage(&state, auth.user_id()).await?;
+    let storage = service::quota::usage(&state, auth.id()).await?;
     let answer = UsageResponse {
         operations,
         totals,
@@ -93,6 +93,6 @@ pub async fn usage(State(state): State<AppState>, auth: AuthUser) -> ApiResult<R
 #[utoipa::path(delete, path = "/api/user/account", tag = "user",
     responses((status = 200)), security(("bearer" = [])))]
 pub async fn delete_account(State(state): State<AppState>, auth: AuthUser) -> ApiResult<Response> {
-    service::account::delete_account(&state, auth.user_id()).await?;
+    service::account::delete_account(&state, auth.id()).await?;
     Ok(ok(&state, AccountDeleted { deleted: true }).await)
 }

@@ -7,7 +7,7 @@ use axum::{
     routing::{get, post},
 };
 use storyloom_domain::{
-    Envelope, MutationId, Pagination, PlayRequest, Story, StoryCreate, StoryId, StoryUpdate,
+    Envelope, HeroId, MutationId, Pagination, PlayRequest, Story, StoryCreate, StoryId, StoryUpdate,
 };
 use storyloom_store::StoryFilter;
 
@@ -36,7 +36,7 @@ pub async fn list(
     p: ListParams,
 ) -> ApiResult<Response> {
     let filter = StoryFilter {
-        hero_id: p.hero_id,
+        hero_id: p.hero_id.map(HeroId),
         favorite: p.favorite,
     };
     let (stories, total) = state.store.list_stories(auth.id(), filter, p.page).await?;
@@ -53,7 +53,7 @@ pub async fn list(
 pub async fn show(
     State(state): State<AppState>,
     auth: AuthUser,
-    PathId(id): PathId,
+    PathId(id): PathId<StoryId>,
 ) -> ApiResult<Response> {
     let found = state
         .store
@@ -71,7 +71,7 @@ pub async fn create(
     auth: AuthUser,
     ApiJson(body): ApiJson<StoryCreate>,
 ) -> ApiResult<Response> {
-    let id = body.id.map_or_else(StoryId::new, StoryId);
+    let id = body.id.unwrap_or_else(StoryId::new);
     let done = stories::create(&state, auth.caller(), id, &body).await?;
     let mut resp = created(&state, done.story).await;
     if let Some(r) = done.reservation {
@@ -86,11 +86,11 @@ pub async fn create(
 pub async fn update(
     State(state): State<AppState>,
     auth: AuthUser,
-    PathId(id): PathId,
+    PathId(id): PathId<StoryId>,
     IfMatch(if_match): IfMatch,
     ApiJson(body): ApiJson<StoryUpdate>,
 ) -> ApiResult<Response> {
-    let story = stories::update(&state, auth.user_id(), StoryId(id), &body, if_match).await?;
+    let story = stories::update(&state, auth.id(), id, &body, if_match).await?;
     Ok(ok(&state, story).await)
 }
 
@@ -99,11 +99,18 @@ pub async fn update(
 pub async fn remove(
     State(state): State<AppState>,
     auth: AuthUser,
-    PathId(id): PathId,
+    PathId(id): PathId<StoryId>,
     IfMatch(if_match): IfMatch,
 ) -> ApiResult<Response> {
-    stories::delete(&state, auth.user_id(), StoryId(id), if_match).await?;
-    Ok(ok(&state, DeletedResponse { id, deleted: true }).await)
+    stories::delete(&state, auth.id(), id, if_match).await?;
+    Ok(ok(
+        &state,
+        DeletedResponse {
+            id: id.uuid(),
+            deleted: true,
+        },
+    )
+    .await)
 }
 
 #[utoipa::path(post, path = "/api/stories/{id}/play", tag = "stories", params(("id" = uuid::Uuid, Path)),
@@ -112,11 +119,11 @@ pub async fn remove(
 pub async fn play(
     State(state): State<AppState>,
     auth: AuthUser,
-    PathId(id): PathId,
+    PathId(id): PathId<StoryId>,
     OptionalJson(body): OptionalJson<PlayRequest>,
 ) -> ApiResult<Response> {
     let count = body.count.unwrap_or(1);
     let play_id = body.play_id.map(MutationId);
-    let story = stories::play(&state, auth.user_id(), StoryId(id), count, play_id).await?;
+    let story = stories::play(&state, auth.id(), id, count, play_id).await?;
     Ok(ok(&state, story).await)
 }

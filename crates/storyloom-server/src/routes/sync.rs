@@ -168,7 +168,7 @@ pub async fn stream(
     auth: AuthUser,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let sub = state.hub.streams.open(
-        auth.user_id(),
+        auth.id(),
         &auth.session.token_hash,
         state.config.streams_per_session,
     );

@@ -26,7 +26,7 @@ async fn issue_session(state: &AppState, user: UserId) -> ApiResult<SessionInfo>
         .store
         .create_session(SessionRecord {
             token_hash: token_hash(&token),
-            user_id: user.uuid(),
+            user_id: user,
             created_at: now,
             expires_at,
         })
@@ -48,14 +48,14 @@ pub async fn sign_up(state: &AppState, body: SignUp) -> ApiResult<(UserRecord, S
     let user = state
         .store
         .create_user(NewUser {
-            id: storyloom_domain::new_id(),
+            id: UserId::new(),
             email,
             password_hash,
             name,
             now: now(),
         })
         .await?;
-    let session = issue_session(state, UserId(user.id)).await?;
+    let session = issue_session(state, user.id).await?;
     Ok((user, session))
 }
 
@@ -99,7 +99,7 @@ pub async fn sign_in(
     }
     let user = user.ok_or(ApiError::InvalidCredentials)?;
     state.store.clear_signin_failures(&email, &address).await?;
-    let session = issue_session(state, UserId(user.id)).await?;
+    let session = issue_session(state, user.id).await?;
     Ok((user, session))
 }
 
@@ -131,17 +131,14 @@ pub async fn update_profile(
     user: UserId,
     patch: &ProfileUpdate,
 ) -> ApiResult<UserRecord> {
-    let record = state
-        .store
-        .update_profile(user.uuid(), patch, now())
-        .await?;
+    let record = state.store.update_profile(user, patch, now()).await?;
     state.hub.user_changed(user).await;
     Ok(record)
 }
 
 /// Erase the account, everything it owns and all of its media.
 pub async fn delete_account(state: &AppState, user: UserId) -> ApiResult<()> {
-    state.store.delete_user(user.uuid()).await?;
+    state.store.delete_user(user).await?;
     // Rows first: once they are gone nothing can hand out a URL to this media, so a failure
     // here leaves only unreachable blobs, which the next deletion attempt would not see.
     // The whole prefix goes, which also catches blobs of jobs that were still running; a job

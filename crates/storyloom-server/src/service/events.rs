@@ -4,9 +4,9 @@ use storyloom_domain::{CustomEvent, CustomEventCreate, CustomEventId, CustomEven
 use storyloom_store::Deleted;
 
 use super::{
-    Created, announce, now,
+    Created, deleted, made, now,
     quota::{self, Adding},
-    stored,
+    updated,
 };
 use crate::{error::ApiResult, state::AppState};
 
@@ -22,14 +22,8 @@ pub async fn create(
         + body.description.as_ref().map_or(0, String::len)
         + body.prompt_seed.len();
     quota::check(state, user, Adding::CustomEvent(size)).await?;
-    let created = state
-        .store
-        .create_event(user.uuid(), id.uuid(), body, now())
-        .await?;
-    if let Created::New(ev) = &created {
-        announce(state, user, ev.version).await;
-    }
-    Ok(created)
+    let r = state.store.create_event(user, id, body, now()).await;
+    made(state, user, r).await
 }
 
 /// Apply a patch, checking `if_match` against the current version.
@@ -40,17 +34,11 @@ pub async fn update(
     patch: &CustomEventUpdate,
     if_match: Option<i64>,
 ) -> ApiResult<CustomEvent> {
-    let ev = stored(
-        state,
-        "custom event",
-        state
-            .store
-            .update_event(user.uuid(), id.uuid(), patch, if_match, now())
-            .await,
-    )
-    .await?;
-    announce(state, user, ev.version).await;
-    Ok(ev)
+    let r = state
+        .store
+        .update_event(user, id, patch, if_match, now())
+        .await;
+    updated(state, user, "custom event", r).await
 }
 
 /// Delete a custom event (stories told for it keep their text).
@@ -60,16 +48,6 @@ pub async fn delete(
     id: CustomEventId,
     if_match: Option<i64>,
 ) -> ApiResult<Deleted> {
-    let deleted = stored(
-        state,
-        "custom event",
-        state
-            .store
-            .delete_event(user.uuid(), id.uuid(), if_match, now())
-            .await,
-    )
-    .await?;
-    state.media.delete_keys(&deleted.media_keys).await;
-    announce(state, user, deleted.version).await;
-    Ok(deleted)
+    let r = state.store.delete_event(user, id, if_match, now()).await;
+    deleted(state, user, "custom event", r).await
 }

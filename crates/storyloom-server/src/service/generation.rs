@@ -4,16 +4,15 @@
 
 use storyloom_ai::{Occasion, StoryRequest, StoryText};
 use storyloom_domain::{
-    AvatarRequest, CustomEvent, CustomEventId, Hero, HeroId, JobEvent, JobProgress, Operation,
-    Story, StoryCreate, StoryId, UserId,
+    AvatarRequest, CustomEvent, CustomEventId, Hero, HeroId, Operation, Story, StoryCreate,
+    StoryId, UsageRecordId, UserId,
 };
-use storyloom_store::{JobRecord, NewJob, StoreError};
+use storyloom_store::{NewJob, StoreError};
 use uuid::Uuid;
 
-use super::{Caller, Committed, Versioned, announce, missing, now};
+use super::{Caller, Versioned, announce, missing, now};
 use crate::{
     error::{ApiError, ApiResult},
-    events_hub::LiveEvent,
     generation::{self as quota, Reservation, jobs::JobSpec},
     state::AppState,
 };
@@ -43,7 +42,7 @@ pub(super) async fn write_story(
             ));
         }
     };
-    let r = quota::reserve(state, user.uuid(), Operation::StoryGeneration).await?;
+    let r = quota::reserve(state, user, Operation::StoryGeneration).await?;
     let request = StoryRequest {
         hero,
         occasion,
@@ -61,12 +60,12 @@ async fn queue<T: Versioned>(
     user: UserId,
     op: Operation,
     what: &'static str,
-    entity: Uuid,
-    spec: impl FnOnce(Uuid) -> JobSpec,
+    entity: impl Into<Uuid>,
+    spec: impl FnOnce(UsageRecordId) -> JobSpec,
     mark: impl AsyncFnOnce(NewJob) -> Result<T, StoreError>,
 ) -> ApiResult<(T, Reservation)> {
-    let r = quota::reserve(state, user.uuid(), op).await?;
-    match mark(spec(r.record_id).job(user.uuid(), entity)).await {
+    let r = quota::reserve(state, user, op).await?;
+    match mark(spec(r.record_id).job(user, entity)).await {
         Ok(entity) => {
             state.jobs_ready.notify_waiters();
             announce(state, user, entity.version()).await;
@@ -90,7 +89,7 @@ pub async fn request_audio(
     let user = caller.user;
     let story = state
         .store
-        .get_story(user.uuid(), id.uuid())
+        .get_story(user, id)
         .await
         .map_err(missing("story"))?;
     let language = body.language.unwrap_or(story.language);
@@ -100,13 +99,13 @@ pub async fn request_audio(
         user,
         Operation::AudioGeneration,
         "story",
-        id.uuid(),
+        id,
         |record_id| JobSpec::Audio {
             record_id,
             language,
             voice,
         },
-        async |job| state.store.request_audio(user.uuid(), id.uuid(), job).await,
+        async |job| state.store.request_audio(user, id, job).await,
     )
     .await
 }
@@ -119,7 +118,7 @@ pub async fn request_illustrations(
 ) -> ApiResult<(Story, Reservation)> {
     state
         .store
-        .get_story(user.uuid(), id.uuid())
+        .get_story(user, id)
         .await
         .map_err(missing("story"))?;
     queue(
@@ -127,14 +126,9 @@ pub async fn request_illustrations(
         user,
         Operation::IllustrationGeneration,
         "story",
-        id.uuid(),
+        id,
         |record_id| JobSpec::Illustrations { record_id },
-        async |job| {
-            state
-                .store
-                .request_illustrations(user.uuid(), id.uuid(), job)
-                .await
-        },
+        async |job| state.store.request_illustrations(user, id, job).await,
     )
     .await
 }
@@ -149,7 +143,7 @@ pub async fn request_avatar(
 ) -> ApiResult<(Hero, Reservation)> {
     let hero = state
         .store
-        .get_hero(user.uuid(), id.uuid())
+        .get_hero(user, id)
         .await
         .map_err(missing("hero"))?;
     storyloom_ai::safety::screen_hero(&hero)?;
@@ -162,14 +156,9 @@ pub async fn request_avatar(
         user,
         Operation::AvatarGeneration,
         "hero",
-        id.uuid(),
+        id,
         |record_id| JobSpec::Avatar { record_id, prompt },
-        async |job| {
-            state
-                .store
-                .request_avatar(user.uuid(), id.uuid(), job)
-                .await
-        },
+        async |job| state.store.request_avatar(user, id, job).await,
     )
     .await
 }
@@ -183,10 +172,10 @@ pub async fn enhance_event(
     let user = caller.user;
     let event = state
         .store
-        .get_event(user.uuid(), id.uuid())
+        .get_event(user, id)
         .await
         .map_err(missing("custom event"))?;
-    let r = quota::reserve(state, user.uuid(), Operation::EventEnhancement).await?;
+    let r = quota::reserve(state, user, Operation::EventEnhancement).await?;
     let e = quota::call(
         state,
         &r,
@@ -195,31 +184,9 @@ pub async fn enhance_event(
     .await?;
     let event = state
         .store
-        .set_event_enhancement(user.uuid(), id.uuid(), &e.keywords, &e.prompt_seed, now())
+        .set_event_enhancement(user, id, &e.keywords, &e.prompt_seed, now())
         .await
         .map_err(missing("custom event"))?;
     announce(state, user, event.version).await;
     Ok((event, r))
-}
-
-/// A job moved on and its entity's row reached `version`: tell the user's streams what
-/// happened, then that there is new data to pull.
-pub async fn job_progress(state: &AppState, job: &JobRecord, status: JobProgress, version: i64) {
-    let kind = job.kind;
-    let user = UserId(job.user_id);
-    state
-        .hub
-        .publish(LiveEvent::job(
-            user,
-            JobEvent {
-                entity: kind.entity(),
-                id: job.entity_id,
-                kind,
-                status,
-            },
-        ))
-        .await;
-    if version > 0 {
-        state.hub.changed(Committed { user, version }).await;
-    }
 }

@@ -4,9 +4,9 @@ use storyloom_domain::{Hero, HeroCreate, HeroId, HeroUpdate, UserId};
 use storyloom_store::Deleted;
 
 use super::{
-    Created, announce, now,
+    Created, deleted, made, now,
     quota::{self, Adding},
-    stored,
+    updated,
 };
 use crate::{error::ApiResult, state::AppState};
 
@@ -19,14 +19,8 @@ pub async fn create(
     body: &HeroCreate,
 ) -> ApiResult<Created<Hero>> {
     quota::check(state, user, Adding::Hero).await?;
-    let created = state
-        .store
-        .create_hero(user.uuid(), id.uuid(), body, now())
-        .await?;
-    if let Created::New(hero) = &created {
-        announce(state, user, hero.version).await;
-    }
-    Ok(created)
+    let r = state.store.create_hero(user, id, body, now()).await;
+    made(state, user, r).await
 }
 
 /// Apply a patch; `if_match` is the version the client last saw (`VERSION_CONFLICT` with the
@@ -38,17 +32,11 @@ pub async fn update(
     patch: &HeroUpdate,
     if_match: Option<i64>,
 ) -> ApiResult<Hero> {
-    let hero = stored(
-        state,
-        "hero",
-        state
-            .store
-            .update_hero(user.uuid(), id.uuid(), patch, if_match, now())
-            .await,
-    )
-    .await?;
-    announce(state, user, hero.version).await;
-    Ok(hero)
+    let r = state
+        .store
+        .update_hero(user, id, patch, if_match, now())
+        .await;
+    updated(state, user, "hero", r).await
 }
 
 /// Delete a hero with its stories and illustrations, and their media.
@@ -58,16 +46,6 @@ pub async fn delete(
     id: HeroId,
     if_match: Option<i64>,
 ) -> ApiResult<Deleted> {
-    let deleted = stored(
-        state,
-        "hero",
-        state
-            .store
-            .delete_hero(user.uuid(), id.uuid(), if_match, now())
-            .await,
-    )
-    .await?;
-    state.media.delete_keys(&deleted.media_keys).await;
-    announce(state, user, deleted.version).await;
-    Ok(deleted)
+    let r = state.store.delete_hero(user, id, if_match, now()).await;
+    deleted(state, user, "hero", r).await
 }

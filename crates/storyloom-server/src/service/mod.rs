@@ -16,6 +16,7 @@ pub mod account;
 pub mod events;
 pub mod generation;
 pub mod heroes;
+pub mod jobs;
 pub mod quota;
 pub mod stories;
 pub mod sync;
@@ -80,6 +81,44 @@ async fn stored<T>(
         }
         Err(e) => Err(missing(what)(e)),
     }
+}
+
+/// An update's result: named if missing, announced if it committed.
+async fn updated<T: Versioned>(
+    state: &AppState,
+    user: UserId,
+    what: &'static str,
+    r: Result<T, storyloom_store::StoreError>,
+) -> crate::error::ApiResult<T> {
+    let entity = stored(state, what, r).await?;
+    announce(state, user, entity.version()).await;
+    Ok(entity)
+}
+
+/// A delete's result: named if missing; the deleted rows' media go, then it is announced.
+async fn deleted(
+    state: &AppState,
+    user: UserId,
+    what: &'static str,
+    r: Result<storyloom_store::Deleted, storyloom_store::StoreError>,
+) -> crate::error::ApiResult<storyloom_store::Deleted> {
+    let deleted = stored(state, what, r).await?;
+    state.media.delete_keys(&deleted.media_keys).await;
+    announce(state, user, deleted.version).await;
+    Ok(deleted)
+}
+
+/// A create's result, announced when it made a row (a retried create changed nothing).
+async fn made<T: Versioned>(
+    state: &AppState,
+    user: UserId,
+    r: Result<Created<T>, storyloom_store::StoreError>,
+) -> crate::error::ApiResult<Created<T>> {
+    let created = r?;
+    if let Created::New(entity) = &created {
+        announce(state, user, entity.version()).await;
+    }
+    Ok(created)
 }
 
 /// Who is asking, with the preferences generation falls back on.

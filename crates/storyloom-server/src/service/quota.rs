@@ -31,7 +31,7 @@ pub async fn usage(state: &AppState, user: UserId) -> ApiResult<StorageUsage> {
         story_limit: c.user_max_stories,
         hero_limit: c.user_max_heroes,
         custom_event_limit: c.user_max_custom_events,
-        ..state.store.storage_usage(user.uuid()).await?
+        ..state.store.storage_usage(user).await?
     })
 }
 

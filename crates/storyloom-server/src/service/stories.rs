@@ -7,9 +7,9 @@ use storyloom_domain::{
 use storyloom_store::{Deleted, NewStory, PlayOnce, StoreError};
 
 use super::{
-    Caller, Created, announce, generation, missing, now,
+    Caller, Created, announce, deleted, generation, missing, now,
     quota::{self, Adding},
-    stored,
+    updated,
 };
 use crate::{
     error::{ApiError, ApiResult},
@@ -35,7 +35,7 @@ async fn existing(
     id: StoryId,
     body: &StoryCreate,
 ) -> ApiResult<Option<Story>> {
-    match state.store.get_story(user.uuid(), id.uuid()).await {
+    match state.store.get_story(user, id).await {
         Ok(s) if body.same_content(&s) => Ok(Some(s)),
         Ok(_) => Err(ApiError::IdConflict),
         Err(StoreError::NotFound) => Ok(None),
@@ -65,14 +65,14 @@ pub async fn create(
     quota::check(state, user, Adding::Story(size)).await?;
     let hero = state
         .store
-        .get_hero(user.uuid(), body.hero_id)
+        .get_hero(user, body.hero_id)
         .await
         .map_err(missing("hero"))?;
     let event = match body.custom_event_id {
         Some(ev) => Some(
             state
                 .store
-                .get_event(user.uuid(), ev)
+                .get_event(user, ev)
                 .await
                 .map_err(missing("custom event"))?,
         ),
@@ -90,7 +90,7 @@ pub async fn create(
         if !want {
             continue;
         }
-        match limits::reserve(state, user.uuid(), op).await {
+        match limits::reserve(state, user, op).await {
             Ok(r) => queued.push(r),
             Err(e) => {
                 cancel_all(state, &queued).await;
@@ -152,11 +152,11 @@ async fn store_new(
                     record_id: r.record_id,
                 },
             };
-            spec.job(user.uuid(), id.uuid())
+            spec.job(user, id)
         })
         .collect();
     let new = NewStory {
-        id: id.uuid(),
+        id,
         hero_id: body.hero_id,
         title,
         content,
@@ -176,7 +176,7 @@ async fn store_new(
         jobs,
         now: now(),
     };
-    match state.store.create_story(user.uuid(), new).await {
+    match state.store.create_story(user, new).await {
         Ok(created) => Ok(StoryCreated {
             story: created,
             reservation,
@@ -201,17 +201,11 @@ pub async fn update(
     patch: &StoryUpdate,
     if_match: Option<i64>,
 ) -> ApiResult<Story> {
-    let story = stored(
-        state,
-        "story",
-        state
-            .store
-            .update_story(user.uuid(), id.uuid(), patch, if_match, now())
-            .await,
-    )
-    .await?;
-    announce(state, user, story.version).await;
-    Ok(story)
+    let r = state
+        .store
+        .update_story(user, id, patch, if_match, now())
+        .await;
+    updated(state, user, "story", r).await
 }
 
 /// Delete a story with its illustrations and their media.
@@ -221,18 +215,8 @@ pub async fn delete(
     id: StoryId,
     if_match: Option<i64>,
 ) -> ApiResult<Deleted> {
-    let deleted = stored(
-        state,
-        "story",
-        state
-            .store
-            .delete_story(user.uuid(), id.uuid(), if_match, now())
-            .await,
-    )
-    .await?;
-    state.media.delete_keys(&deleted.media_keys).await;
-    announce(state, user, deleted.version).await;
-    Ok(deleted)
+    let r = state.store.delete_story(user, id, if_match, now()).await;
+    deleted(state, user, "story", r).await
 }
 
 /// Plays to add in one call.
@@ -253,14 +237,14 @@ pub async fn play(
             PlayOnce::Applied(story) => Ok(story),
             PlayOnce::Duplicate(_) => state
                 .store
-                .get_story(user.uuid(), id.uuid())
+                .get_story(user, id)
                 .await
                 .map_err(missing("story")),
         };
     }
     let story = state
         .store
-        .play_story(user.uuid(), id.uuid(), count, now())
+        .play_story(user, id, count, now())
         .await
         .map_err(missing("story"))?;
     announce(state, user, story.version).await;
@@ -278,7 +262,7 @@ pub async fn play_once(
 ) -> ApiResult<PlayOnce> {
     let outcome = state
         .store
-        .play_story_once(user.uuid(), id.uuid(), count, now(), mutation.uuid())
+        .play_story_once(user, id, count, now(), mutation)
         .await
         .map_err(missing("story"))?;
     if let PlayOnce::Applied(s) = &outcome {

@@ -7,10 +7,11 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use storyloom_domain::{
     CustomEventCreate, CustomEventId, CustomEventUpdate, EntityKind, HeroCreate, HeroId,
-    HeroUpdate, Mutation, MutationId, MutationOp, MutationResult, MutationStatus, PushRequest,
-    PushResponse, StoryCreate, StoryId, StoryUpdate, Validate,
+    HeroUpdate, Mutation, MutationOp, MutationResult, MutationStatus, PushRequest, PushResponse,
+    StoryCreate, StoryId, StoryUpdate, Validate,
 };
 use storyloom_store::PlayOnce;
+use uuid::Uuid;
 
 use super::{Caller, events, heroes, now, stories};
 use crate::{
@@ -88,7 +89,7 @@ async fn apply(state: &AppState, caller: Caller, m: &Mutation) -> ApiResult<Outc
     }
     match (m.entity, m.op) {
         (E::Hero, Op::Create) => {
-            let body: HeroCreate = parsed!(create_body(m, |b: &HeroCreate| b.id));
+            let body: HeroCreate = parsed!(create_body(m, |b: &HeroCreate| b.id.map(Uuid::from)));
             settle(
                 heroes::create(state, user, HeroId(m.id), &body).await,
                 |c| c.into_inner().version,
@@ -106,7 +107,7 @@ async fn apply(state: &AppState, caller: Caller, m: &Mutation) -> ApiResult<Outc
             |d| d.version,
         ),
         (E::Story, Op::Create) => {
-            let body: StoryCreate = parsed!(create_body(m, |b: &StoryCreate| b.id));
+            let body: StoryCreate = parsed!(create_body(m, |b: &StoryCreate| b.id.map(Uuid::from)));
             if !body.is_import() {
                 return Ok(Outcome::Rejected(ApiError::field(
                     "fields.content",
@@ -142,8 +143,7 @@ async fn apply(state: &AppState, caller: Caller, m: &Mutation) -> ApiResult<Outc
                     "must be a whole number from 1 to 100",
                 )));
             };
-            match stories::play_once(state, user, StoryId(m.id), n, MutationId(m.mutation_id)).await
-            {
+            match stories::play_once(state, user, StoryId(m.id), n, m.mutation_id).await {
                 Ok(PlayOnce::Applied(s)) => Ok(Outcome::Applied(s.version)),
                 // Counted by a concurrent replay of the same mutation.
                 Ok(PlayOnce::Duplicate(seen)) => Ok(Outcome::Duplicate(seen)),
@@ -151,7 +151,8 @@ async fn apply(state: &AppState, caller: Caller, m: &Mutation) -> ApiResult<Outc
             }
         }
         (E::CustomEvent, Op::Create) => {
-            let body: CustomEventCreate = parsed!(create_body(m, |b: &CustomEventCreate| b.id));
+            let body: CustomEventCreate =
+                parsed!(create_body(m, |b: &CustomEventCreate| b.id.map(Uuid::from)));
             settle(
                 events::create(state, user, CustomEventId(m.id), &body).await,
                 |c| c.into_inner().version,
@@ -236,7 +237,7 @@ pub async fn push(state: &AppState, caller: Caller, body: &PushRequest) -> ApiRe
         std::sync::Arc::new(tokio::sync::Mutex::new(()))
     });
     let _one_at_a_time = lock.lock().await;
-    let user = caller.user.uuid();
+    let user = caller.user;
     let mut results = Vec::with_capacity(body.mutations.len());
     for m in &body.mutations {
         if let Some(seen) = state.store.find_mutation(user, m.mutation_id).await? {

@@ -235,9 +235,12 @@ async fn abandoned_requests_leave_no_connection_in_a_transaction() {
                 .to_owned(),
         );
     }
+    use storyloom_store::prelude::*;
     let fresh = storyloom_store::SqlStore::connect(&url).await.unwrap();
     for id in ids {
-        use storyloom_store::Store as _;
-        fresh.get_hero(u.id, id.parse().unwrap()).await.unwrap();
+        fresh
+            .get_hero(storyloom_domain::UserId(u.id), id.parse().unwrap())
+            .await
+            .unwrap();
     }
 }

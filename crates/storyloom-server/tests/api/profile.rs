@@ -88,7 +88,10 @@ async fn account_deletion_erases_everything(kind: DbKind) {
     // Nothing of the user is left in any table.
     let store = s.store();
     assert!(store.user_by_email(&u.email).await.unwrap().is_none());
-    let stats = store.profile_stats(u.id).await.unwrap();
+    let stats = store
+        .profile_stats(storyloom_domain::UserId(u.id))
+        .await
+        .unwrap();
     assert_eq!(
         (
             stats.hero_count,
@@ -97,7 +100,7 @@ async fn account_deletion_erases_everything(kind: DbKind) {
         ),
         (0, 0, 0)
     );
-    let feed = store.changes(u.id, 0, 100).await;
+    let feed = store.changes(storyloom_domain::UserId(u.id), 0, 100).await;
     assert!(
         feed.is_err(),
         "the user's change feed is gone with the user"
