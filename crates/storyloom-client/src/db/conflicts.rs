@@ -111,11 +111,10 @@ pub(crate) fn for_entity(
     id: Uuid,
 ) -> Result<Option<ConflictRecord>> {
     Ok(conn
-        .query_row(
-            &format!("SELECT {CONFLICT_COLS} FROM conflicts WHERE entity = ?1 AND entity_id = ?2"),
-            params![entity.name(), id.to_string()],
-            conflict_from,
-        )
+        .prepare_cached(&format!(
+            "SELECT {CONFLICT_COLS} FROM conflicts WHERE entity = ?1 AND entity_id = ?2"
+        ))?
+        .query_row(params![entity.name(), id.to_string()], conflict_from)
         .optional()?)
 }
 

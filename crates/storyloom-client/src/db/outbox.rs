@@ -108,19 +108,19 @@ pub(crate) fn push(
     fields: Option<&Value>,
 ) -> Result<i64> {
     let fields = fields.map(serde_json::to_string).transpose()?;
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO outbox (mutation_id, entity, op, id, base_version, fields, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            Uuid::now_v7().to_string(),
-            entity.name(),
-            op_name(op),
-            id.to_string(),
-            base_version,
-            fields,
-            now_ms()
-        ],
-    )?;
+    )?
+    .execute(params![
+        Uuid::now_v7().to_string(),
+        entity.name(),
+        op_name(op),
+        id.to_string(),
+        base_version,
+        fields,
+        now_ms()
+    ])?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -161,11 +161,8 @@ pub(crate) fn all(conn: &Connection) -> Result<Vec<OutboxEntry>> {
 
 pub(crate) fn get(conn: &Connection, seq: i64) -> Result<Option<OutboxEntry>> {
     Ok(conn
-        .query_row(
-            &format!("SELECT {OUTBOX_COLS} FROM outbox WHERE seq = ?1"),
-            params![seq],
-            outbox_from,
-        )
+        .prepare_cached(&format!("SELECT {OUTBOX_COLS} FROM outbox WHERE seq = ?1"))?
+        .query_row(params![seq], outbox_from)
         .optional()?)
 }
 

@@ -147,7 +147,8 @@ pub(crate) fn get(conn: &Connection, kind: EntityKind, id: Uuid) -> Result<Optio
         spec.table
     );
     Ok(conn
-        .query_row(&sql, params![id.to_string()], |r| {
+        .prepare_cached(&sql)?
+        .query_row(params![id.to_string()], |r| {
             row_from(r, spec.edit_time.is_some())
         })
         .optional()?)
@@ -261,7 +262,7 @@ pub(crate) fn put(conn: &Connection, kind: EntityKind, row: &StoredRow) -> Resul
         "INSERT OR REPLACE INTO {} ({cols}) VALUES ({marks})",
         spec.table
     );
-    conn.execute(&sql, values.as_slice())?;
+    conn.prepare_cached(&sql)?.execute(values.as_slice())?;
     Ok(())
 }
 

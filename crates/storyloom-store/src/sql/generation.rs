@@ -164,19 +164,7 @@ impl crate::GenerationStore for SqlStore {
         self.watch(async {
             let (u, i) = (ids(user), ids(story));
             let mut tx = self.begin_write().await?;
-            let v = take_seq(&mut tx, &u, 1).await?;
-            let sets = "audio_status = 'pending', updated_at = $4";
-            bump_row(
-                &mut tx,
-                "stories",
-                &u,
-                &i,
-                v,
-                sets,
-                vec![Bind::Int(job.now)],
-            )
-            .await?;
-            insert_job(&mut tx, &job).await?;
+            mark_pending(&mut tx, "stories", "audio_status", &u, &i, &job).await?;
             let story = story_by(&mut *tx, &u, &i)
                 .await?
                 .ok_or(StoreError::NotFound)?;
@@ -195,19 +183,7 @@ impl crate::GenerationStore for SqlStore {
         self.watch(async {
             let (u, i) = (ids(user), ids(story));
             let mut tx = self.begin_write().await?;
-            let v = take_seq(&mut tx, &u, 1).await?;
-            let sets = "illustration_status = 'pending', updated_at = $4";
-            bump_row(
-                &mut tx,
-                "stories",
-                &u,
-                &i,
-                v,
-                sets,
-                vec![Bind::Int(job.now)],
-            )
-            .await?;
-            insert_job(&mut tx, &job).await?;
+            mark_pending(&mut tx, "stories", "illustration_status", &u, &i, &job).await?;
             let story = story_by(&mut *tx, &u, &i)
                 .await?
                 .ok_or(StoreError::NotFound)?;
@@ -221,10 +197,7 @@ impl crate::GenerationStore for SqlStore {
         self.watch(async {
             let (u, i) = (ids(user), ids(hero));
             let mut tx = self.begin_write().await?;
-            let v = take_seq(&mut tx, &u, 1).await?;
-            let sets = "avatar_status = 'pending', updated_at = $4";
-            bump_row(&mut tx, "heroes", &u, &i, v, sets, vec![Bind::Int(job.now)]).await?;
-            insert_job(&mut tx, &job).await?;
+            mark_pending(&mut tx, "heroes", "avatar_status", &u, &i, &job).await?;
             let hero = hero_by(&mut *tx, &u, &i)
                 .await?
                 .ok_or(StoreError::NotFound)?;

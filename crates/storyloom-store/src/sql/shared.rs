@@ -196,6 +196,22 @@ pub(super) async fn count(pool: &AnyPool, sql: &str, user: &str) -> StoreResult<
     Ok(sqlx::query_scalar(sql).bind(user).fetch_one(pool).await?)
 }
 
+/// Set a row's generation status to `pending` (bumping its version) and queue the job that
+/// will run it, in the caller's transaction: the status and its job commit together.
+pub(super) async fn mark_pending(
+    c: &mut AnyConnection,
+    table: &str,
+    status_column: &str,
+    user: &str,
+    id: &str,
+    job: &NewJob,
+) -> StoreResult<()> {
+    let v = take_seq(c, user, 1).await?;
+    let sets = format!("{status_column} = 'pending', updated_at = $4");
+    bump_row(c, table, user, id, v, &sets, vec![Bind::Int(job.now)]).await?;
+    insert_job(c, job).await
+}
+
 pub(super) async fn insert_job(c: &mut AnyConnection, j: &NewJob) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO jobs (id, user_id, kind, entity_id, payload, status, attempts, max_attempts, run_at, \
