@@ -10,11 +10,13 @@
 //! - a role name followed by a colon in any form: `system:`, `Assistant ：`, `S Y S T E M :`;
 //! - a chat-template marker anywhere: `<|im_start|>`, `[INST]`, a code fence.
 
-use super::lexicon::{InstructionLists, Matcher};
+use std::ops::Range;
+
+use super::lexicon::{Hit, Lexicon, Tag};
 use super::normalise::Token;
 
 /// Sentences of `toks`, as token index ranges.
-pub(crate) fn sentences(toks: &[Token]) -> Vec<std::ops::Range<usize>> {
+pub(crate) fn sentences(toks: &[Token]) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;
     for (i, t) in toks.iter().enumerate() {
@@ -29,34 +31,29 @@ pub(crate) fn sentences(toks: &[Token]) -> Vec<std::ops::Range<usize>> {
     out
 }
 
-fn has(m: &Matcher<()>, toks: &[Token]) -> bool {
-    m.any(toks)
-}
-
-/// Whether one sentence is an instruction to the model.
-pub(crate) fn is_instruction(lists: &InstructionLists, sentence: &[Token]) -> bool {
-    if has(&lists.phrases, sentence) {
+/// Whether the sentence `range` of `toks` is an instruction to the model, given the lexicon
+/// `hits` of the whole text.
+pub(crate) fn is_instruction(toks: &[Token], hits: &[Hit], range: &Range<usize>) -> bool {
+    let within = |tag: Tag| {
+        hits.iter()
+            .any(|h| h.tag == tag && range.start <= h.start && h.end <= range.end)
+    };
+    if within(Tag::Phrase) {
         return true;
     }
-    if has(&lists.override_verbs, sentence) && has(&lists.targets, sentence) {
+    if within(Tag::Override) && within(Tag::Target) {
         return true;
     }
-    if has(&lists.reveal_verbs, sentence)
-        && (has(&lists.targets, sentence) || has(&lists.secrets, sentence))
-    {
+    if within(Tag::Reveal) && (within(Tag::Target) || within(Tag::Secret)) {
         return true;
     }
-    role_marker(lists, sentence)
-}
-
-/// A role name followed by a colon.
-fn role_marker(lists: &InstructionLists, sentence: &[Token]) -> bool {
-    let mut found = false;
-    lists.roles.find_all(sentence, |_, end, ()| {
-        found = sentence.get(end - 1).is_some_and(|t| t.colon);
-        !found
-    });
-    found
+    // A role name followed by a colon.
+    hits.iter().any(|h| {
+        h.tag == Tag::Role
+            && range.start <= h.start
+            && h.end <= range.end
+            && toks.get(h.end - 1).is_some_and(|t| t.colon)
+    })
 }
 
 /// `text` folded for marker search: lower case, compatibility forms (fullwidth `［ＩＮＳＴ］`),
@@ -70,13 +67,23 @@ fn marker_text(text: &str) -> String {
 }
 
 /// Whether `text` holds a chat-template marker.
-pub(crate) fn has_marker(lists: &InstructionLists, text: &str) -> bool {
+pub(crate) fn has_marker(lex: &Lexicon, text: &str) -> bool {
+    // Every marker has one of these characters (or a compatibility form of one: fullwidth,
+    // small forms), so most texts are done here without folding.
+    let punctuated = text.chars().any(|c| {
+        matches!(c, '<' | '>' | '|' | '[' | ']' | '`' | '{' | '}' | '#')
+            || ('\u{fe50}'..='\u{fe6f}').contains(&c)
+            || ('\u{ff01}'..='\u{ff5e}').contains(&c)
+    });
+    if !punctuated {
+        return false;
+    }
     let folded = marker_text(text);
-    lists.markers.iter().any(|m| folded.contains(m.as_str()))
+    lex.markers.iter().any(|m| folded.contains(m.as_str()))
 }
 
 /// `text` without its chat-template markers (for neutralising, not for storing).
-pub(crate) fn remove_markers(lists: &InstructionLists, text: &str) -> String {
+pub(crate) fn remove_markers(lex: &Lexicon, text: &str) -> String {
     // Markers are ASCII punctuation (possibly fullwidth): compare each position on the NFKC
     // form of the text, where spaces inside a marker are rare enough to ignore here; the
     // judging (`has_marker`) ignores spaces.
@@ -89,7 +96,7 @@ pub(crate) fn remove_markers(lists: &InstructionLists, text: &str) -> String {
             s = lower;
             continue;
         }
-        let hit = lists
+        let hit = lex
             .markers
             .iter()
             .filter_map(|m| lower.find(m.as_str()).map(|at| (at, m.len())))

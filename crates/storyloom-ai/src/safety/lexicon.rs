@@ -7,6 +7,7 @@
 //! letting text through unjudged.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
 use serde::Deserialize;
@@ -99,9 +100,120 @@ impl Elem {
         if let Some(a) = accented {
             return fits(t.accented.as_deref().unwrap_or(t.main()), a);
         }
-        t.forms.iter().any(|f| fits(f, folded))
+        t.forms().any(|f| fits(f, folded))
             || t.squeezed.as_deref().is_some_and(|s| fits(s, squeezed))
     }
+}
+
+/// FNV-1a: the index keys are short words, where SipHash's setup dominates; the lexicon is
+/// our own data, so hash flooding is not a concern.
+#[derive(Default)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type Index = HashMap<String, Vec<u32>, BuildHasherDefault<Fnv>>;
+
+/// Prefix entries by the bytes of their first word: a word finds every entry it starts with
+/// in one walk down, with no hashing per possible length.
+#[derive(Debug, Default)]
+struct Trie {
+    /// Node 0 is the root.
+    nodes: Vec<TrieNode>,
+}
+
+/// A node's children by byte, and the entries whose key ends there.
+type TrieNode = (Vec<(u8, u32)>, Vec<u32>);
+
+impl Trie {
+    fn insert(&mut self, key: &str, id: u32) {
+        if self.nodes.is_empty() {
+            self.nodes.push(Default::default());
+        }
+        let mut at = 0usize;
+        for b in key.bytes() {
+            let next = self.nodes[at]
+                .0
+                .iter()
+                .find(|(c, _)| *c == b)
+                .map(|(_, n)| *n);
+            at = match next {
+                Some(n) => n as usize,
+                None => {
+                    let n = self.nodes.len();
+                    self.nodes.push(Default::default());
+                    self.nodes[at].0.push((b, n as u32));
+                    n
+                }
+            };
+        }
+        if !self.nodes[at].1.contains(&id) {
+            self.nodes[at].1.push(id);
+        }
+    }
+
+    /// Push the ids of every key that `word` starts with.
+    fn prefixes_of(&self, word: &str, out: &mut Vec<u32>) {
+        let Some(mut node) = self.nodes.first() else {
+            return;
+        };
+        for b in word.bytes() {
+            match node.0.iter().find(|(c, _)| *c == b) {
+                Some((_, n)) => node = &self.nodes[*n as usize],
+                None => return,
+            }
+            out.extend_from_slice(&node.1);
+        }
+    }
+}
+
+/// What an entry is for: a category to refuse, a harmless phrase, or a word of the
+/// instruction rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tag {
+    /// Unsafe, of this category.
+    Deny(ContentCategory),
+    /// A harmless phrase containing a flagged word.
+    Allow,
+    /// "ignore", "forget", …
+    Override,
+    /// "instructions", "the above", …
+    Target,
+    /// "print", "reveal", …
+    Reveal,
+    /// "system prompt", "password", …
+    Secret,
+    /// An instruction by itself: "new task", …
+    Phrase,
+    /// A role name (an instruction when a colon follows).
+    Role,
+}
+
+/// One match: tokens `start..end`, and what the entry is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Hit {
+    /// First token.
+    pub start: usize,
+    /// One past the last token.
+    pub end: usize,
+    /// The entry's tag.
+    pub tag: Tag,
 }
 
 /// A compiled entry.
@@ -115,11 +227,8 @@ struct Term<T> {
 #[derive(Debug)]
 pub(crate) struct Matcher<T> {
     terms: Vec<Term<T>>,
-    exact: HashMap<String, Vec<u32>>,
-    prefix: HashMap<String, Vec<u32>>,
-    /// Lengths (bytes) of the prefix keys, shortest first, so a word is cut only where a key
-    /// could be.
-    prefix_lens: Vec<usize>,
+    exact: Index,
+    prefix: Trie,
 }
 
 /// Parse one entry into words (see the file's header for the syntax).
@@ -165,9 +274,8 @@ impl<T: Copy> Matcher<T> {
     fn new() -> Self {
         Self {
             terms: Vec::new(),
-            exact: HashMap::new(),
-            prefix: HashMap::new(),
-            prefix_lens: Vec::new(),
+            exact: Index::default(),
+            prefix: Trie::default(),
         }
     }
 
@@ -181,22 +289,17 @@ impl<T: Copy> Matcher<T> {
             ..
         }) = elems.first()
         {
-            let map = if *prefix {
-                &mut self.prefix
-            } else {
-                &mut self.exact
-            };
             for key in [folded, squeezed] {
-                let ids = map.entry(key.clone()).or_default();
-                if !ids.contains(&id) {
-                    ids.push(id);
-                }
-                if *prefix && !self.prefix_lens.contains(&key.len()) {
-                    self.prefix_lens.push(key.len());
+                if *prefix {
+                    self.prefix.insert(key, id);
+                } else {
+                    let ids = self.exact.entry(key.clone()).or_default();
+                    if !ids.contains(&id) {
+                        ids.push(id);
+                    }
                 }
             }
         }
-        self.prefix_lens.sort_unstable();
         self.terms.push(Term { elems, tag });
         Ok(())
     }
@@ -212,53 +315,29 @@ impl<T: Copy> Matcher<T> {
     /// Ids of the entries whose first word may match `t`.
     fn candidates(&self, t: &Token, out: &mut Vec<u32>) {
         out.clear();
-        let keys = t
-            .forms
-            .iter()
-            .map(String::as_str)
-            .chain(t.squeezed.as_deref());
-        let keys = keys.chain(t.accented.as_deref());
+        let keys = t.forms().chain(t.squeezed.as_deref());
         for key in keys {
             if let Some(ids) = self.exact.get(key) {
                 out.extend_from_slice(ids);
             }
-            for &len in &self.prefix_lens {
-                if len > key.len() {
-                    break;
-                }
-                if key.is_char_boundary(len)
-                    && let Some(ids) = self.prefix.get(&key[..len])
-                {
-                    out.extend_from_slice(ids);
-                }
-            }
+            self.prefix.prefixes_of(key, out);
         }
     }
 
     /// Every match in `toks`: (first token, end token exclusive, tag), in order of position.
-    pub(crate) fn find_all(&self, toks: &[Token], mut each: impl FnMut(usize, usize, T) -> bool) {
+    pub(crate) fn find_all(&self, toks: &[Token], mut each: impl FnMut(usize, usize, T)) {
         let mut ids = Vec::new();
         for i in 0..toks.len() {
             self.candidates(&toks[i], &mut ids);
+            ids.sort_unstable();
+            ids.dedup();
             for id in &ids {
                 let term = &self.terms[*id as usize];
-                if let Some(end) = match_at(&term.elems, toks, i)
-                    && !each(i, end, term.tag)
-                {
-                    return;
+                if let Some(end) = match_at(&term.elems, toks, i) {
+                    each(i, end, term.tag);
                 }
             }
         }
-    }
-
-    /// Whether anything matches in `toks`.
-    pub(crate) fn any(&self, toks: &[Token]) -> bool {
-        let mut found = false;
-        self.find_all(toks, |_, _, _| {
-            found = true;
-            false
-        });
-        found
     }
 }
 
@@ -280,36 +359,15 @@ fn match_at(elems: &[Elem], toks: &[Token], i: usize) -> Option<usize> {
     }
 }
 
-/// The instruction rules' word lists (see the `[instructions]` section of the file).
-#[derive(Debug)]
-pub(crate) struct InstructionLists {
-    /// Chat-template markers, lower case, no spaces.
-    pub markers: Vec<String>,
-    /// "ignore", "forget", …
-    pub override_verbs: Matcher<()>,
-    /// "instructions", "the above", …
-    pub targets: Matcher<()>,
-    /// "print", "reveal", …
-    pub reveal_verbs: Matcher<()>,
-    /// "system prompt", "password", …
-    pub secrets: Matcher<()>,
-    /// Instructions on their own: "new task", …
-    pub phrases: Matcher<()>,
-    /// Role names that open a message to the model when a colon follows.
-    pub roles: Matcher<()>,
-}
-
-/// The compiled lexicon.
+/// The compiled lexicon: every list in one index, so a text is scanned once.
 #[derive(Debug)]
 pub(crate) struct Lexicon {
-    /// Unsafe entries with their category.
-    pub deny: Matcher<ContentCategory>,
-    /// Harmless phrases containing a flagged word.
-    pub allow: Matcher<()>,
+    /// All entries, tagged.
+    pub matcher: Matcher<Tag>,
+    /// Chat-template markers, lower case, no spaces.
+    pub markers: Vec<String>,
     /// Categories that apply only below an age: (category, age).
     pub under_age: Vec<(ContentCategory, i64)>,
-    /// The injection rules' lists.
-    pub instructions: InstructionLists,
     /// Entries per category (for the docs and tests).
     pub counts: BTreeMap<ContentCategory, usize>,
 }
@@ -331,16 +389,10 @@ fn languages(what: &str, map: &BTreeMap<String, Vec<String>>) -> Result<Vec<Stri
     Ok(map.values().flatten().cloned().collect())
 }
 
-fn matcher(what: &str, map: &BTreeMap<String, Vec<String>>) -> Result<Matcher<()>, LexiconError> {
-    let mut m = Matcher::new();
-    m.add_all(&languages(what, map)?, ())?;
-    Ok(m)
-}
-
 /// Parse and compile a lexicon file.
 pub(crate) fn parse(source: &str) -> Result<Lexicon, LexiconError> {
     let file: File = toml::from_str(source).map_err(|e| LexiconError::Parse(e.to_string()))?;
-    let mut deny = Matcher::new();
+    let mut matcher = Matcher::new();
     let mut under_age = Vec::new();
     let mut counts = BTreeMap::new();
     for (name, section) in &file.categories {
@@ -348,30 +400,31 @@ pub(crate) fn parse(source: &str) -> Result<Lexicon, LexiconError> {
             .ok_or_else(|| LexiconError::Invalid(format!("unknown category {name:?}")))?;
         let entries = languages(name, &section.languages)?;
         counts.insert(category, entries.len());
-        deny.add_all(&entries, category)?;
+        matcher.add_all(&entries, Tag::Deny(category))?;
         if let Some(age) = section.under_age {
             under_age.push((category, age));
         }
     }
+    matcher.add_all(&languages("allow", &file.allow)?, Tag::Allow)?;
     let i = &file.instructions;
-    let instructions = InstructionLists {
+    for (what, map, tag) in [
+        ("instructions.override", &i.override_, Tag::Override),
+        ("instructions.target", &i.target, Tag::Target),
+        ("instructions.reveal", &i.reveal, Tag::Reveal),
+        ("instructions.secret", &i.secret, Tag::Secret),
+        ("instructions.phrase", &i.phrase, Tag::Phrase),
+        ("instructions.role", &i.role, Tag::Role),
+    ] {
+        matcher.add_all(&languages(what, map)?, tag)?;
+    }
+    Ok(Lexicon {
+        matcher,
         markers: i
             .markers
             .iter()
             .map(|m| m.to_lowercase().split_whitespace().collect())
             .collect(),
-        override_verbs: matcher("instructions.override", &i.override_)?,
-        targets: matcher("instructions.target", &i.target)?,
-        reveal_verbs: matcher("instructions.reveal", &i.reveal)?,
-        secrets: matcher("instructions.secret", &i.secret)?,
-        phrases: matcher("instructions.phrase", &i.phrase)?,
-        roles: matcher("instructions.role", &i.role)?,
-    };
-    Ok(Lexicon {
-        deny,
-        allow: matcher("allow", &file.allow)?,
         under_age,
-        instructions,
         counts,
     })
 }
@@ -384,30 +437,37 @@ pub(crate) fn get() -> Result<&'static Lexicon, LexiconError> {
 }
 
 impl Lexicon {
-    /// The first unsafe category in `toks` for a child of `age` (unknown: the strictest), not
-    /// counting matches inside an allowed phrase.
-    pub(crate) fn find(&self, toks: &[Token], age: Option<i64>) -> Option<ContentCategory> {
-        let mut allowed: Vec<(usize, usize)> = Vec::new();
-        self.allow.find_all(toks, |s, e, ()| {
-            allowed.push((s, e));
-            true
-        });
+    /// Every match of every list in `toks`, in order of position.
+    pub(crate) fn scan(&self, toks: &[Token]) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        self.matcher
+            .find_all(toks, |start, end, tag| hits.push(Hit { start, end, tag }));
+        hits
+    }
+
+    /// The first unsafe category among `hits` for a child of `age` (unknown: the strictest),
+    /// not counting matches inside an allowed phrase.
+    pub(crate) fn category(&self, hits: &[Hit], age: Option<i64>) -> Option<ContentCategory> {
         let applies = |c: ContentCategory| {
             self.under_age
                 .iter()
                 .filter(|(cat, _)| *cat == c)
                 .all(|(_, limit)| age.is_none_or(|a| a < *limit))
         };
-        let mut found = None;
-        self.deny.find_all(toks, |s, e, category| {
-            let inside = allowed.iter().any(|(a, b)| *a <= s && e <= *b);
-            if inside || !applies(category) {
-                return true;
+        hits.iter().find_map(|h| match h.tag {
+            Tag::Deny(c) if applies(c) => {
+                let allowed = hits
+                    .iter()
+                    .any(|a| a.tag == Tag::Allow && a.start <= h.start && h.end <= a.end);
+                (!allowed).then_some(c)
             }
-            found = Some(category);
-            false
-        });
-        found
+            _ => None,
+        })
+    }
+
+    /// [`Self::category`] of `toks`.
+    pub(crate) fn find(&self, toks: &[Token], age: Option<i64>) -> Option<ContentCategory> {
+        self.category(&self.scan(toks), age)
     }
 }
 

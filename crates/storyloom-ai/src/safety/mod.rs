@@ -88,16 +88,17 @@ pub fn event_age(range: Option<AgeRange>) -> Option<i64> {
 /// youngest): a lexicon category, or [`ContentCategory::Instructions`].
 pub fn judge(text: &str, age: Option<i64>) -> Result<Option<ContentCategory>, AiError> {
     let lex = lexicon::get()?;
-    if injection::has_marker(&lex.instructions, text) {
+    if injection::has_marker(lex, text) {
         return Ok(Some(ContentCategory::Instructions));
     }
     let toks = normalise::tokens(text);
-    if let Some(c) = lex.find(&toks, age) {
+    let hits = lex.scan(&toks);
+    if let Some(c) = lex.category(&hits, age) {
         return Ok(Some(c));
     }
     let instruction = injection::sentences(&toks)
-        .into_iter()
-        .any(|r| injection::is_instruction(&lex.instructions, &toks[r]));
+        .iter()
+        .any(|r| injection::is_instruction(&toks, &hits, r));
     Ok(instruction.then_some(ContentCategory::Instructions))
 }
 
@@ -186,8 +187,9 @@ pub fn strip_injection(text: &str) -> String {
     let Ok(lex) = lexicon::get() else {
         return String::new();
     };
-    let text = injection::remove_markers(&lex.instructions, &clean_input(text));
+    let text = injection::remove_markers(lex, &clean_input(text));
     let toks = normalise::tokens(&text);
+    let hits = lex.scan(&toks);
     let ranges = injection::sentences(&toks);
     let mut kept = String::with_capacity(text.len());
     for (k, r) in ranges.iter().enumerate() {
@@ -195,7 +197,7 @@ pub fn strip_injection(text: &str) -> String {
         let to = ranges
             .get(k + 1)
             .map_or(text.len(), |next| toks[next.start].start);
-        if !injection::is_instruction(&lex.instructions, &toks[r.clone()]) {
+        if !injection::is_instruction(&toks, &hits, r) {
             kept.push_str(&text[from..to]);
         } else {
             kept.push(' ');

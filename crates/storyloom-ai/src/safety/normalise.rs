@@ -28,9 +28,11 @@ use unicode_normalization::char::is_combining_mark;
 /// One judged word.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Token {
-    /// The folded spellings: the first is the main one; more for ambiguous leetspeak, digits
-    /// kept as written, and runs of single letters.
-    pub forms: Vec<String>,
+    /// The folded spelling.
+    pub main: String,
+    /// Other spellings: ambiguous leetspeak, digits kept as written, runs of single letters
+    /// without their first or last letter (empty for most words, so no allocation).
+    pub alts: Vec<String>,
     /// The main spelling with letters repeated in a row counted once, when the word has three
     /// or more of a letter in a row (`kiiill`): such a word is compared with the lexicon's
     /// squeezed spellings. Ordinary words are not, so "Niger" is not a slur with a double g.
@@ -51,7 +53,12 @@ pub(crate) struct Token {
 impl Token {
     /// The main spelling.
     pub fn main(&self) -> &str {
-        self.forms.first().map_or("", String::as_str)
+        &self.main
+    }
+
+    /// Every spelling, the main one first.
+    pub fn forms(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.main.as_str()).chain(self.alts.iter().map(String::as_str))
     }
 }
 
@@ -230,10 +237,21 @@ pub(crate) fn squeeze(s: &str) -> String {
 
 /// A word read as `raw` (folded characters, combining marks flagged), with its range.
 fn word(raw: &[(char, bool)], start: usize, end: usize) -> Token {
-    let plain = || raw.iter().filter(|(_, m)| !m).map(|(c, _)| *c);
-    let letters = plain().any(char::is_alphabetic);
+    let mut main = String::with_capacity(raw.len());
+    let (mut letters, mut digits, mut ambiguous, mut marks) = (false, false, false, false);
+    for &(c, mark) in raw {
+        if mark {
+            marks = true;
+            continue;
+        }
+        letters |= c.is_alphabetic();
+        digits |= c.is_ascii_digit();
+        ambiguous |= matches!(c, '1' | '|');
+        main.push(c);
+    }
     let mut token = Token {
-        forms: Vec::with_capacity(1),
+        main: String::new(),
+        alts: Vec::new(),
         squeezed: None,
         accented: None,
         start,
@@ -242,13 +260,22 @@ fn word(raw: &[(char, bool)], start: usize, end: usize) -> Token {
         stop: false,
     };
     if !letters {
-        token.forms.push(plain().collect());
+        token.main = main;
         return token;
     }
-    let main: String = plain().map(|c| leet(c).unwrap_or(c)).collect();
-    if plain().any(|c| matches!(c, '1' | '|')) {
-        token.forms.push(
-            plain()
+    let leet_free = main.chars().all(|c| leet(c).is_none());
+    // Only a word with digits or symbols has other spellings than its main one.
+    let as_written = if leet_free {
+        String::new()
+    } else {
+        let written = main.clone();
+        main = written.chars().map(|c| leet(c).unwrap_or(c)).collect();
+        written
+    };
+    if ambiguous {
+        token.alts.push(
+            as_written
+                .chars()
                 .map(|c| match c {
                     '1' => 'l',
                     '|' => 'i',
@@ -257,17 +284,17 @@ fn word(raw: &[(char, bool)], start: usize, end: usize) -> Token {
                 .collect(),
         );
     }
-    if plain().any(|c| c.is_ascii_digit()) {
-        token.forms.push(plain().collect());
+    if digits && !leet_free {
+        token.alts.push(as_written);
     }
-    if raw.iter().any(|(_, m)| *m) {
+    if marks {
         let with_marks: String = raw.iter().map(|(c, _)| leet(*c).unwrap_or(*c)).collect();
         token.accented = Some(with_marks.nfc().collect());
     }
     if has_triple(&main) {
         token.squeezed = Some(squeeze(&main));
     }
-    token.forms.insert(0, main);
+    token.main = main;
     token
 }
 
@@ -354,17 +381,19 @@ fn join_single_letters(tokens: Vec<Token>) -> Vec<Token> {
         if run.len() >= 3 {
             let letters: String = run.iter().map(Token::main).collect();
             let n = letters.chars().count();
-            let mut forms = vec![letters.clone()];
-            forms.push(letters.chars().skip(1).collect());
-            forms.push(letters.chars().take(n - 1).collect());
+            let mut alts: Vec<String> = vec![
+                letters.chars().skip(1).collect(),
+                letters.chars().take(n - 1).collect(),
+            ];
             if n >= 5 {
-                forms.push(letters.chars().skip(1).take(n - 2).collect());
+                alts.push(letters.chars().skip(1).take(n - 2).collect());
             }
             let last = &run[run.len() - 1];
             out.push(Token {
                 squeezed: has_triple(&letters).then(|| squeeze(&letters)),
                 accented: None,
-                forms,
+                main: letters,
+                alts,
                 start: run[0].start,
                 end: last.end,
                 colon: last.colon,
@@ -449,13 +478,16 @@ mod tests {
 
     #[test]
     fn leetspeak_and_spacing_fold() {
-        assert_eq!(tokens("k1ll")[0].forms, ["kill", "klll", "k1ll"]);
+        assert_eq!(
+            tokens("k1ll")[0].forms().collect::<Vec<_>>(),
+            ["kill", "klll", "k1ll"]
+        );
         assert_eq!(mains("k!ll $ex"), ["kill", "sex"]);
         assert_eq!(mains("kill! now"), ["kill", "now"]);
         assert_eq!(mains("3 bears"), ["3", "bears"]);
         assert_eq!(mains("can k i l l dragons"), ["can", "kill", "dragons"]);
         assert_eq!(mains("k.i.l.l"), ["kill"]);
-        assert!(tokens("a k i l l")[0].forms.contains(&"kill".to_owned()));
+        assert!(tokens("a k i l l")[0].forms().any(|f| f == "kill"));
         assert_eq!(tokens("kiiill")[0].squeezed.as_deref(), Some("kil"));
         assert_eq!(tokens("Niger")[0].squeezed, None);
         assert_eq!(tokens("Tué")[0].accented.as_deref(), Some("tué"));
