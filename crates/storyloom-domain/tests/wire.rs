@@ -50,6 +50,7 @@ fn story() -> Story {
         illustration_status: IllustrationStatus::Partial,
         illustration_count: 1,
         is_favorite: true,
+        content_flagged: false,
         play_count: 4,
         last_played_at: Some(t()),
         version: 9,

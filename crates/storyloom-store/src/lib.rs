@@ -165,6 +165,15 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<Story>;
     /// Add plays (a counter: concurrent adds never overwrite each other).
     async fn play_story(&self, user: Uuid, id: Uuid, count: i64, now: i64) -> StoreResult<Story>;
+    /// Set or clear a story's child-safety flag (a parent's approval clears it), as a new
+    /// version of the story.
+    async fn set_story_flag(
+        &self,
+        user: Uuid,
+        id: Uuid,
+        flagged: bool,
+        now: i64,
+    ) -> StoreResult<Story>;
     /// Delete with its illustrations, leaving tombstones.
     async fn delete_story(
         &self,

@@ -17,6 +17,7 @@ pub mod events;
 pub mod generation;
 pub mod heroes;
 pub mod quota;
+pub mod safety;
 pub mod stories;
 pub mod sync;
 
