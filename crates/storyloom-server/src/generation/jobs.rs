@@ -298,6 +298,19 @@ fn reservation(state: &AppState, job: &JobRecord, op: Operation, record_id: Uuid
     }
 }
 
+/// A flagged story (an import that failed the child-safety screening, not approved) is never
+/// fed to narration or illustration: the service refuses to queue such jobs, and a job that
+/// finds its story flagged anyway fails without retrying.
+fn flagged(story: &storyloom_domain::Story) -> Result<(), JobError> {
+    if story.content_flagged {
+        return Err(JobError {
+            message: "the story is flagged by the child-safety screening; approve it first".into(),
+            retry: false,
+        });
+    }
+    Ok(())
+}
+
 async fn run_job(state: &AppState, job: &JobRecord) -> Result<(), JobError> {
     let spec: JobSpec = serde_json::from_str(&job.payload).map_err(|e| JobError {
         message: format!("unreadable job: {e}"),
@@ -317,6 +330,7 @@ async fn run_job(state: &AppState, job: &JobRecord) -> Result<(), JobError> {
                 Err(e) if gone(&e) => return Ok(()), // deleted meanwhile: nothing to do
                 Err(e) => return Err(e.into()),
             };
+            flagged(&story)?;
             let s = state
                 .store
                 .set_story_audio(
@@ -363,6 +377,7 @@ async fn run_job(state: &AppState, job: &JobRecord) -> Result<(), JobError> {
                 Err(e) if gone(&e) => return Ok(()),
                 Err(e) => return Err(e.into()),
             };
+            flagged(&story)?;
             let hero = state.store.get_hero(user, story.hero_id).await?;
             let s = state
                 .store

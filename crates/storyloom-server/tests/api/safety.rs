@@ -341,7 +341,151 @@ async fn benign_look_alikes_pass(kind: DbKind) {
     }
 }
 
+/// The lines of a corpus file (`storyloom-ai/tests/corpus/*.tsv`): door, the child's age
+/// (4, the youngest, when the line gives none), text.
+fn corpus(source: &str) -> Vec<(String, i64, String)> {
+    source
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let mut parts = l.splitn(3, '\t');
+            let door = parts.next().unwrap().to_owned();
+            let age = parts.next().unwrap().parse().unwrap_or(4);
+            (door, age, unescape(parts.next().unwrap()))
+        })
+        .collect()
+}
+
+fn unescape(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(at) = rest.find("\\u{") {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at + 3..];
+        let end = tail.find('}').unwrap();
+        out.push(char::from_u32(u32::from_str_radix(&tail[..end], 16).unwrap()).unwrap());
+        rest = &tail[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Send `text` through the HTTP door the corpus names (a hero of `age`; the story and avatar
+/// doors use a 4-year-old's, events have no age range, so the age-bound categories count).
+/// The enhancement's output has no door of its own: it is judged as the prompt seed it
+/// becomes.
+async fn through_door(
+    u: &TestUser,
+    door: &str,
+    age: i64,
+    text: &str,
+    hid: &str,
+    sid: &str,
+) -> Resp {
+    let hero = |field: &str| {
+        let mut b = json!({"name": "Mia", "age": age, "traits": ["brave"]});
+        b[field] = json!(text);
+        b
+    };
+    let event = |field: &str| {
+        let mut b = json!({"title": "A day out", "promptSeed": "a walk in the park"});
+        b[field] = if field == "keywords" {
+            json!([text])
+        } else {
+            json!(text)
+        };
+        b
+    };
+    // A text longer than its door's limit would be a 400 before screening: it goes through a
+    // roomier door with the same screening instead.
+    let n = text.chars().count();
+    let door = match door {
+        "hero.name" if n > 50 => "hero.specialAbility",
+        "event.keywords" if n > 30 => "event.promptSeed",
+        "event.title" if n > 100 => "event.promptSeed",
+        d => d,
+    };
+    match door {
+        "hero.name" => u.post("/heroes", hero("name")).await,
+        "hero.specialAbility" => u.post("/heroes", hero("specialAbility")).await,
+        "hero.appearance" => u.post("/heroes", hero("appearance")).await,
+        "event.title" => u.post("/custom-events", event("title")).await,
+        "event.description" => u.post("/custom-events", event("description")).await,
+        "event.promptSeed" | "enhance.output" => {
+            u.post("/custom-events", event("promptSeed")).await
+        }
+        "event.keywords" => u.post("/custom-events", event("keywords")).await,
+        "story.title" => {
+            u.patch(&format!("/stories/{sid}"), json!({"title": text}))
+                .await
+        }
+        "story.content" => {
+            u.patch(&format!("/stories/{sid}"), json!({"content": text}))
+                .await
+        }
+        "avatar.prompt" => {
+            u.post(&format!("/heroes/{hid}/avatar"), json!({"prompt": text}))
+                .await
+        }
+        other => panic!("unknown door {other}"),
+    }
+}
+
+/// The whole corpus of the AI crate, through the real doors: every adversarial line is
+/// refused, at least 99 % of the benign lines are accepted.
+async fn the_corpora_through_every_door(kind: DbKind) {
+    let s = TestServer::start_with(kind, |c| {
+        c.limit_avatar_per_hour = 100_000;
+        c.workers = 0; // the accepted avatar requests need not be drawn
+    })
+    .await;
+    let u = s.user().await;
+    let hero = u
+        .post(
+            "/heroes",
+            json!({"name": "Mia", "age": 4, "traits": ["brave"]}),
+        )
+        .await;
+    let hid = hero.data()["id"].as_str().unwrap().to_owned();
+    let sid = u.story(&hid, "A calm night").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let adversarial = corpus(include_str!(
+        "../../../storyloom-ai/tests/corpus/adversarial.tsv"
+    ));
+    assert!(adversarial.len() >= 300);
+    let mut slipped = Vec::new();
+    for (door, age, text) in &adversarial {
+        let r = through_door(&u, door, *age, text, &hid, &sid).await;
+        if r.status != StatusCode::FORBIDDEN || r.code() != "CONTENT_REJECTED" {
+            slipped.push(format!("{door} {text:?}: {} {}", r.status, r.text));
+        }
+    }
+    assert!(slipped.is_empty(), "{}", slipped.join("\n"));
+
+    let benign = corpus(include_str!(
+        "../../../storyloom-ai/tests/corpus/benign.tsv"
+    ));
+    assert!(benign.len() >= 300);
+    let mut refused = Vec::new();
+    for (door, age, text) in &benign {
+        let r = through_door(&u, door, *age, text, &hid, &sid).await;
+        if !r.status.is_success() {
+            refused.push(format!("{door} {text:?}: {} {}", r.status, r.text));
+        }
+    }
+    let rate = 1.0 - refused.len() as f64 / benign.len() as f64;
+    assert!(
+        rate >= 0.99,
+        "{:.1} %:\n{}",
+        rate * 100.0,
+        refused.join("\n")
+    );
+}
+
 db_tests!(
+    the_corpora_through_every_door,
     the_issue_probes_are_refused_at_their_doors,
     every_write_door_screens_on_rest_and_push,
     flagged_imports_are_kept_but_not_narrated_until_approved,
