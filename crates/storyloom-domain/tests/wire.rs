@@ -140,7 +140,10 @@ fn content_rejected_envelope() {
     insta::assert_json_snapshot!(names);
     for c in storyloom_domain::ContentCategory::ALL {
         assert_eq!(serde_json::to_value(c).unwrap(), c.name());
-        assert_eq!(storyloom_domain::ContentCategory::from_name(c.name()), Some(c));
+        assert_eq!(
+            storyloom_domain::ContentCategory::from_name(c.name()),
+            Some(c)
+        );
     }
 }
 

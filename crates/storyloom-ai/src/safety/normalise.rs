@@ -239,6 +239,8 @@ pub(crate) fn squeeze(s: &str) -> String {
 fn word(raw: &[(char, bool)], start: usize, end: usize) -> Token {
     let mut main = String::with_capacity(raw.len());
     let (mut letters, mut digits, mut ambiguous, mut marks) = (false, false, false, false);
+    let mut leetish = false;
+    let (mut run, mut triple, mut last) = (0u32, false, None);
     for &(c, mark) in raw {
         if mark {
             marks = true;
@@ -247,6 +249,12 @@ fn word(raw: &[(char, bool)], start: usize, end: usize) -> Token {
         letters |= c.is_alphabetic();
         digits |= c.is_ascii_digit();
         ambiguous |= matches!(c, '1' | '|');
+        let mapped = leet(c);
+        leetish |= mapped.is_some();
+        let folded = mapped.unwrap_or(c);
+        run = if last == Some(folded) { run + 1 } else { 1 };
+        triple |= run >= 3;
+        last = Some(folded);
         main.push(c);
     }
     let mut token = Token {
@@ -263,7 +271,7 @@ fn word(raw: &[(char, bool)], start: usize, end: usize) -> Token {
         token.main = main;
         return token;
     }
-    let leet_free = main.chars().all(|c| leet(c).is_none());
+    let leet_free = !leetish;
     // Only a word with digits or symbols has other spellings than its main one.
     let as_written = if leet_free {
         String::new()
@@ -291,7 +299,7 @@ fn word(raw: &[(char, bool)], start: usize, end: usize) -> Token {
         let with_marks: String = raw.iter().map(|(c, _)| leet(*c).unwrap_or(*c)).collect();
         token.accented = Some(with_marks.nfc().collect());
     }
-    if has_triple(&main) {
+    if triple {
         token.squeezed = Some(squeeze(&main));
     }
     token.main = main;
@@ -314,6 +322,14 @@ pub(crate) fn tokens(text: &str) -> Vec<Token> {
             raw.clear();
         }
     };
+    // The class of the next character that is not a mark, carried from one step to the next.
+    let class_after = |k: usize| {
+        chars[k + 1..]
+            .iter()
+            .find(|(_, _, m)| !m)
+            .map(|(n, _, _)| class(*n))
+    };
+    let mut next = None;
     for (k, &(c, at, mark)) in chars.iter().enumerate() {
         if mark {
             // A combining mark belongs to the letter before it.
@@ -322,11 +338,10 @@ pub(crate) fn tokens(text: &str) -> Vec<Token> {
             }
             continue;
         }
-        let next_is_word = chars[k + 1..]
-            .iter()
-            .find(|(_, _, m)| !m)
-            .is_some_and(|(n, _, _)| class(*n) == Class::Word);
-        let class = match class(c) {
+        let own = next.unwrap_or_else(|| class(c));
+        next = class_after(k);
+        let next_is_word = next == Some(Class::Word);
+        let class = match own {
             // A symbol is a letter inside or at the start of a word (`k!ll`, `$ex`), not after
             // one at its end (`kill!`).
             Class::Leet if next_is_word && (c != '!' || !raw.is_empty()) => Class::Word,
