@@ -68,6 +68,11 @@ pub struct OpenAiConfig {
     pub timeout: Duration,
     /// `OPENAI_MAX_ATTEMPTS` (default 3) and the backoff.
     pub retry: RetryPolicy,
+    /// `STORYLOOM_OPENAI_MODERATION` (default on): check generated text with the moderation
+    /// endpoint too, before it is stored. The lexicon check runs either way.
+    pub moderation: bool,
+    /// `OPENAI_MODERATION_MODEL`, default `omni-moderation-latest`.
+    pub moderation_model: String,
 }
 
 impl Default for OpenAiConfig {
@@ -80,6 +85,8 @@ impl Default for OpenAiConfig {
             image_model: "gpt-image-1".into(),
             timeout: Duration::from_secs(60),
             retry: RetryPolicy::default(),
+            moderation: true,
+            moderation_model: "omni-moderation-latest".into(),
         }
     }
 }
@@ -94,6 +101,8 @@ impl fmt::Debug for OpenAiConfig {
             .field("image_model", &self.image_model)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
+            .field("moderation", &self.moderation)
+            .field("moderation_model", &self.moderation_model)
             .finish()
     }
 }
@@ -161,6 +170,16 @@ impl AiConfig {
                 .ok()
                 .filter(|n| (1..=10).contains(n))
                 .ok_or_else(|| bad("OPENAI_MAX_ATTEMPTS", &v, "1 to 10"))?;
+        }
+        if let Some(v) = get("STORYLOOM_OPENAI_MODERATION") {
+            openai.moderation = match v.to_ascii_lowercase().as_str() {
+                "1" | "true" | "on" | "yes" => true,
+                "0" | "false" | "off" | "no" => false,
+                _ => return Err(bad("STORYLOOM_OPENAI_MODERATION", &v, "on or off")),
+            };
+        }
+        if let Some(v) = get("OPENAI_MODERATION_MODEL") {
+            openai.moderation_model = v;
         }
         let mut builtin = BuiltinConfig::default();
         if let Some(v) = get("STORYLOOM_ESPEAK") {

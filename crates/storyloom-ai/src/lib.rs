@@ -11,7 +11,8 @@
 //! The server holds a [`Providers`] bundle (built from [`AiConfig`]) and never names an
 //! implementation. Every call returns a [`Generated`] value: the output plus a [`UsageInfo`] the
 //! server writes as a usage record. User text is screened by [`safety`] inside the providers, so
-//! no caller can forget it.
+//! no caller can forget it (the server also screens it at its doors, where a parent can
+//! rephrase), and generated text is checked before it is returned.
 #![warn(missing_docs)]
 
 pub mod builtin;

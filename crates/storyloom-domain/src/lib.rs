@@ -13,6 +13,7 @@ pub mod hero;
 pub mod ids;
 pub mod live;
 pub mod media;
+pub mod safety;
 pub mod story;
 pub mod sync;
 pub mod time;
@@ -31,6 +32,7 @@ pub use ids::{
 };
 pub use live::{ChangedEvent, JobEvent, JobKind, JobProgress, LiveEventName};
 pub use media::HasMedia;
+pub use safety::{ContentCategory, ContentRejection};
 pub use story::{
     AudioRequest, EventType, GenerationStatus, Illustration, IllustrationStatus,
     IllustrationStatusResponse, Language, PlayRequest, Story, StoryCreate, StoryUpdate, Voice,

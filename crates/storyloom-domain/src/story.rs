@@ -198,6 +198,11 @@ pub struct Story {
     pub illustration_status: IllustrationStatus,
     pub illustration_count: i64,
     pub is_favorite: bool,
+    /// The (imported) text failed the child-safety screening: kept for the parent, but not
+    /// narrated or illustrated until the parent approves it (`POST /api/stories/{id}/approve`,
+    /// which clears the flag).
+    #[serde(default)]
+    pub content_flagged: bool,
     pub play_count: i64,
     #[serde(with = "crate::time::millis_opt")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]

@@ -50,6 +50,7 @@ fn story() -> Story {
         illustration_status: IllustrationStatus::Partial,
         illustration_count: 1,
         is_favorite: true,
+        content_flagged: false,
         play_count: 4,
         last_played_at: Some(t()),
         version: 9,
@@ -114,6 +115,36 @@ fn envelope_shapes() {
             details: Some(json!({"current": {"version": 4}})),
         })
     );
+}
+
+#[test]
+fn content_rejected_envelope() {
+    // A child-safety refusal names the field and the category, never the word.
+    insta::assert_json_snapshot!(Envelope::err(ErrorBody {
+        code: ErrorCode::ContentRejected,
+        message: "This text mentions violence or weapons, which Storyloom keeps out of \
+                  children's stories. Please describe it differently."
+            .into(),
+        details: Some(
+            serde_json::to_value(storyloom_domain::ContentRejection {
+                field: "specialAbility".into(),
+                category: storyloom_domain::ContentCategory::Violence,
+            })
+            .unwrap()
+        ),
+    }));
+    let names: Vec<&str> = storyloom_domain::ContentCategory::ALL
+        .iter()
+        .map(|c| c.name())
+        .collect();
+    insta::assert_json_snapshot!(names);
+    for c in storyloom_domain::ContentCategory::ALL {
+        assert_eq!(serde_json::to_value(c).unwrap(), c.name());
+        assert_eq!(
+            storyloom_domain::ContentCategory::from_name(c.name()),
+            Some(c)
+        );
+    }
 }
 
 #[test]

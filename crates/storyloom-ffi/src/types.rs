@@ -592,6 +592,9 @@ pub struct Story {
     pub illustration_count: i64,
     /// Favourite flag.
     pub is_favorite: bool,
+    /// An import that failed the child-safety screening: kept, but not narrated or illustrated
+    /// until the parent approves it (show it as such).
+    pub content_flagged: bool,
     /// Times played, on all devices.
     pub play_count: i64,
     /// Last played.
@@ -620,6 +623,7 @@ impl From<d::Story> for Story {
             illustration_status: s.illustration_status.into(),
             illustration_count: s.illustration_count,
             is_favorite: s.is_favorite,
+            content_flagged: s.content_flagged,
             play_count: s.play_count,
             last_played_at: s.last_played_at.map(Into::into),
             version: s.version,

@@ -88,11 +88,14 @@ pub enum ApiError {
         /// Which operation.
         operation: storyloom_domain::Operation,
     },
-    /// 403 `CONTENT_REJECTED`: the child-safety rules refused the request.
+    /// 403 `CONTENT_REJECTED`: the child-safety rules refused the request. The envelope's
+    /// `details` name the field and the category, never the word that matched.
     #[error("content rejected")]
     ContentRejected {
         /// The field at fault.
         field: String,
+        /// Why, when the safety rules decided (absent for "nothing usable", e.g. no text).
+        category: Option<storyloom_domain::ContentCategory>,
         /// For the parent.
         message: String,
     },
@@ -114,6 +117,11 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// A 403 `CONTENT_REJECTED` for `field`, explained by its category.
+    pub fn unsafe_content(field: &str, category: storyloom_domain::ContentCategory) -> Self {
+        storyloom_ai::AiError::unsafe_content(field, category).into()
+    }
+
     /// A single-field validation error.
     pub fn field(field: &str, message: impl Into<String>) -> Self {
         let mut m = FieldErrors::new();
@@ -233,10 +241,20 @@ impl ApiError {
                     "operation": operation,
                 })),
             ),
-            Self::ContentRejected { field, message } => (
+            Self::ContentRejected {
+                field,
+                category,
+                message,
+            } => (
                 ErrorCode::ContentRejected,
                 message.clone(),
-                Some(json!({ field.clone(): message })),
+                Some(match category {
+                    Some(c) => json!(storyloom_domain::ContentRejection {
+                        field: field.clone(),
+                        category: *c,
+                    }),
+                    None => json!({ "field": field }),
+                }),
             ),
             Self::Provider(_) => (
                 ErrorCode::ProviderError,

@@ -15,7 +15,7 @@ use crate::routes::{auth, events, generation, heroes, meta, profile, stories, sy
     paths(
         auth::sign_up, auth::sign_in, auth::session, auth::refresh, auth::sign_out,
         heroes::list, heroes::show, heroes::create, heroes::update, heroes::remove,
-        stories::list, stories::show, stories::create, stories::update, stories::remove, stories::play,
+        stories::list, stories::show, stories::create, stories::update, stories::remove, stories::play, stories::approve,
         events::list, events::show, events::create, events::update, events::remove,
         profile::profile, profile::update_profile, profile::usage, profile::delete_account,
         generation::audio, generation::illustrations, generation::illustration_status,
@@ -23,7 +23,8 @@ use crate::routes::{auth, events, generation, heroes, meta, profile, stories, sy
         meta::health,
         sync::changes, sync::push, sync::stream,
     ),
-    components(schemas(storyloom_domain::ErrorBody, storyloom_domain::ErrorCode, storyloom_domain::Pagination)),
+    components(schemas(storyloom_domain::ErrorBody, storyloom_domain::ErrorCode, storyloom_domain::Pagination,
+        storyloom_domain::ContentRejection, storyloom_domain::ContentCategory)),
     modifiers(&BearerAuth),
 )]
 pub struct ApiDoc;

@@ -76,6 +76,15 @@ pub trait ContentStore: Send + Sync {
         count: i64,
         now: i64,
     ) -> StoreResult<Story>;
+    /// Set or clear a story's child-safety flag (a parent's approval clears it), as a new
+    /// version of the story.
+    async fn set_story_flag(
+        &self,
+        user: UserId,
+        id: StoryId,
+        flagged: bool,
+        now: i64,
+    ) -> StoreResult<Story>;
     /// Delete with its illustrations, leaving tombstones.
     async fn delete_story(
         &self,

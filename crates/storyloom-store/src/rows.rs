@@ -12,7 +12,7 @@ pub const HERO_COLS: &str = "id, name, age, traits, special_ability, appearance,
     eye_color, skin_tone, avatar_key, avatar_status, avatar_generation_id, version, created_at, updated_at";
 pub const STORY_COLS: &str = "id, hero_id, title, content, event_type, custom_event_id, language, \
     audio_key, audio_duration, audio_status, illustration_status, is_favorite, play_count, \
-    last_played_at, version, created_at, updated_at, \
+    last_played_at, version, created_at, updated_at, content_flagged, \
     (SELECT COUNT(*) FROM illustrations i WHERE i.story_id = stories.id) AS illustration_count";
 pub const ILLUSTRATION_COLS: &str = "id, story_id, display_order, image_key, scene_description, \
     audio_timestamp, status, error, version";
@@ -150,6 +150,7 @@ pub struct StoryRow {
     version: i64,
     created_at: i64,
     updated_at: i64,
+    content_flagged: i64,
     illustration_count: i64,
 }
 
@@ -170,6 +171,7 @@ impl TryFrom<StoryRow> for Story {
             illustration_status: parse_enum(&r.illustration_status)?,
             illustration_count: r.illustration_count,
             is_favorite: r.is_favorite != 0,
+            content_flagged: r.content_flagged != 0,
             play_count: r.play_count,
             last_played_at: r.last_played_at.map(from_millis),
             version: r.version,

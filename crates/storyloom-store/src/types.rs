@@ -113,6 +113,8 @@ pub struct NewStory {
     pub audio_status: GenerationStatus,
     /// `pending` when illustrations are queued with the story.
     pub illustration_status: IllustrationStatus,
+    /// The imported text failed the child-safety screening (kept, not narrated or drawn).
+    pub content_flagged: bool,
     /// Jobs queued in the same transaction (audio, illustrations).
     pub jobs: Vec<NewJob>,
     /// Epoch ms.

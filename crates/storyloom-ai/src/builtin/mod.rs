@@ -95,6 +95,19 @@ impl StoryWriter for Builtin {
         let text = story::write(&hero, &occasion, request.language, seed);
         let mut usage = UsageInfo::builtin(models::TEXT);
         usage.characters = text.content.chars().count() as i64;
+        // The phrase packs are reviewed and the user's fields screened, so this never fires
+        // (a test writes hundreds of stories to show it); it is the last line if a pack edit
+        // ever slips a flagged word in.
+        for t in [&text.title, &text.content] {
+            if let Some(category) = safety::judge_story(t, Some(hero.age))? {
+                return Err(AiError::UnsafeOutput {
+                    field: "content".into(),
+                    category,
+                    attempts: 1,
+                    usage: Box::new(usage),
+                });
+            }
+        }
         Ok(Generated {
             output: text,
             usage,

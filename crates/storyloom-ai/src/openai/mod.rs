@@ -9,6 +9,11 @@
 //!
 //! User text reaches prompts only after [`crate::safety`] screening, and inside a JSON "data"
 //! block the system prompt tells the model to treat as data, not instructions.
+//!
+//! Generated text is checked before it is returned (so before the server stores it): the same
+//! lexicon as user text, then, unless `STORYLOOM_OPENAI_MODERATION=off`, OpenAI's moderation
+//! endpoint. A flagged story is written once more with another seed; flagged again, the call
+//! fails with [`AiError::UnsafeOutput`], which carries what both attempts cost.
 
 pub mod mp3;
 
@@ -20,7 +25,7 @@ use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use storyloom_domain::{CustomEvent, Hero, Language, Voice};
+use storyloom_domain::{ContentCategory, CustomEvent, Hero, Language, Voice};
 
 use crate::safety;
 use crate::{
@@ -380,6 +385,88 @@ impl OpenAi {
     }
 }
 
+/// Our category for a flagged moderation category (OpenAI's names).
+fn moderation_category(name: &str) -> ContentCategory {
+    match name.split('/').next().unwrap_or(name) {
+        "sexual" => ContentCategory::Sexual,
+        "hate" | "harassment" => ContentCategory::Hate,
+        "self-harm" => ContentCategory::SelfHarm,
+        "violence" if name.ends_with("graphic") => ContentCategory::Gore,
+        "violence" => ContentCategory::Violence,
+        "illicit" => ContentCategory::Drugs,
+        _ => ContentCategory::Other,
+    }
+}
+
+impl OpenAi {
+    /// OpenAI's moderation verdict on `texts`: the category of the first flagged one.
+    async fn moderate(&self, texts: &[&str]) -> Result<Option<ContentCategory>, AiError> {
+        let body = json!({"model": self.config.moderation_model, "input": texts});
+        let bytes = self.post("moderations", &body).await?;
+        let v: Value = serde_json::from_slice(&bytes)
+            .map_err(|e| invalid(format!("moderation answer is not JSON: {e}")))?;
+        let results = v
+            .get("results")
+            .and_then(Value::as_array)
+            .ok_or_else(|| invalid("moderation answer has no results"))?;
+        for r in results {
+            if r.get("flagged").and_then(Value::as_bool) != Some(true) {
+                continue;
+            }
+            let named = r
+                .get("categories")
+                .and_then(Value::as_object)
+                .and_then(|cats| {
+                    cats.iter()
+                        .find(|(_, on)| on.as_bool() == Some(true))
+                        .map(|(name, _)| moderation_category(name))
+                });
+            return Ok(Some(named.unwrap_or(ContentCategory::Other)));
+        }
+        Ok(None)
+    }
+
+    /// What is wrong with generated `texts` for a child of `age`, if anything: the lexicon
+    /// (for stories: instructions inside a story are just words) and, when on, moderation.
+    async fn check_output(
+        &self,
+        texts: &[&str],
+        age: Option<i64>,
+        instructions_too: bool,
+    ) -> Result<Option<ContentCategory>, AiError> {
+        for t in texts {
+            let found = if instructions_too {
+                safety::judge(t, age)?
+            } else {
+                safety::judge_story(t, age)?
+            };
+            if found.is_some() {
+                return Ok(found);
+            }
+        }
+        if self.config.moderation {
+            return self.moderate(texts).await;
+        }
+        Ok(None)
+    }
+}
+
+/// Add `more` to the usage of earlier attempts.
+fn add_usage(total: &mut Option<UsageInfo>, more: UsageInfo) {
+    match total {
+        None => *total = Some(more),
+        Some(t) => {
+            t.tokens += more.tokens;
+            t.characters += more.characters;
+            t.images += more.images;
+            t.estimated_cost_usd += more.estimated_cost_usd;
+        }
+    }
+}
+
+/// How many times a flagged output is generated in all before the call fails.
+const OUTPUT_ATTEMPTS: u32 = 2;
+
 /// A short checksum to make generation ids unique when the API gives none.
 fn crc(bytes: &[u8]) -> u32 {
     bytes.iter().fold(0x811c_9dc5u32, |h, b| {
@@ -456,30 +543,47 @@ impl StoryWriter for OpenAi {
         };
         let system = STORY_SYSTEM.replace("{language}", language_name(request.language));
         let data = json!({"hero": hero_data(&hero), "occasion": occasion, "language": request.language.code()});
-        let (v, usage) = self.chat_json(&system, &data, request.seed).await?;
-        let title = v
-            .get("title")
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .unwrap_or_default();
-        let content = v
-            .get("content")
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .unwrap_or_default();
-        if title.is_empty() || content.is_empty() {
-            return Err(invalid("the story answer lacks a title or content"));
+        let mut total = None;
+        let mut last = ContentCategory::Other;
+        for attempt in 0..OUTPUT_ATTEMPTS {
+            let seed = request.seed.map(|s| s.wrapping_add(u64::from(attempt) * 2));
+            let (v, usage) = self.chat_json(&system, &data, seed).await?;
+            add_usage(&mut total, usage);
+            let text = |k: &str| {
+                v.get(k)
+                    .and_then(Value::as_str)
+                    .map(str::trim)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let (title, content) = (text("title"), text("content"));
+            if title.is_empty() || content.is_empty() {
+                return Err(invalid("the story answer lacks a title or content"));
+            }
+            let output = StoryText {
+                title: title.chars().take(200).collect(),
+                content: content.chars().take(50_000).collect(),
+            };
+            match self
+                .check_output(&[&output.title, &output.content], Some(hero.age), false)
+                .await?
+            {
+                None => {
+                    let usage = total.unwrap_or_else(|| UsageInfo::builtin("none"));
+                    return Ok(Generated { output, usage });
+                }
+                Some(c) => {
+                    tracing::warn!(attempt, category = c.name(), "generated story flagged");
+                    last = c;
+                }
+            }
         }
-        if safety::find_unsafe(title).is_some() || safety::find_unsafe(content).is_some() {
-            return Err(invalid(
-                "the generated story did not pass the child-safety check",
-            ));
-        }
-        let output = StoryText {
-            title: title.chars().take(200).collect(),
-            content: content.chars().take(50_000).collect(),
-        };
-        Ok(Generated { output, usage })
+        Err(AiError::UnsafeOutput {
+            field: "content".into(),
+            category: last,
+            attempts: OUTPUT_ATTEMPTS,
+            usage: Box::new(total.unwrap_or_else(|| UsageInfo::builtin("none"))),
+        })
     }
 }
 
@@ -742,12 +846,19 @@ impl EventEnhancer for OpenAi {
         }
         keywords.truncate(10);
         let prompt_seed = safety::strip_injection(&safety::normalize(seed, 1000));
-        if safety::find_unsafe(&prompt_seed).is_some()
-            || keywords.iter().any(|k| safety::find_unsafe(k).is_some())
+        // The seed steers later stories: instructions count here, as in the parent's text.
+        let mut texts: Vec<&str> = vec![&prompt_seed];
+        texts.extend(keywords.iter().map(String::as_str));
+        if let Some(category) = self
+            .check_output(&texts, safety::event_age(ev.age_range), true)
+            .await?
         {
-            return Err(invalid(
-                "the enhancement did not pass the child-safety check",
-            ));
+            return Err(AiError::UnsafeOutput {
+                field: "promptSeed".into(),
+                category,
+                attempts: 1,
+                usage: Box::new(usage),
+            });
         }
         Ok(Generated {
             output: EventEnhancement {

@@ -488,3 +488,47 @@ async fn providers_from_config() {
         matches!(missing.health().await, Err(AiError::Unavailable(m)) if m.contains("espeak-ng"))
     );
 }
+
+/// The built-in writer composes reviewed phrases with screened user fields: whatever it writes,
+/// in every language, for every occasion and for the youngest listeners, passes the same
+/// child-safety lexicon that judges the parents' text.
+#[tokio::test]
+async fn built_in_stories_pass_the_child_safety_screening() {
+    let mut judged = 0;
+    for lang in LANGS {
+        for ev in EVENTS {
+            for (age, seed) in [(3, 1u64), (4, 7), (5, 99), (8, 2026), (11, 31)] {
+                let request = StoryRequest {
+                    hero: hero("Mia", age),
+                    occasion: Occasion::Builtin(ev),
+                    language: lang,
+                    seed: Some(seed),
+                };
+                let story = Builtin.write_story(&request).await.unwrap().output;
+                for text in [&story.title, &story.content] {
+                    let found = storyloom_ai::safety::judge_story(text, Some(age)).unwrap();
+                    assert_eq!(found, None, "{lang:?} {ev:?} age {age}: {text}");
+                    judged += 1;
+                }
+            }
+        }
+    }
+    let custom = event("Lost tooth", "the tooth fairy visits at night", &["tooth"]);
+    for lang in LANGS {
+        let request = StoryRequest {
+            hero: hero("Leo", 4),
+            occasion: Occasion::Custom(custom.clone()),
+            language: lang,
+            seed: Some(5),
+        };
+        let story = Builtin.write_story(&request).await.unwrap().output;
+        assert_eq!(
+            storyloom_ai::safety::judge_story(&story.content, Some(4)).unwrap(),
+            None,
+            "{}",
+            story.content
+        );
+        judged += 1;
+    }
+    assert!(judged >= 600);
+}

@@ -89,6 +89,7 @@ impl SyncEntity for Story {
             illustration_status: IllustrationStatus::None,
             illustration_count: 0,
             is_favorite: false,
+            content_flagged: false,
             play_count: 0,
             last_played_at: None,
             version: 0,

@@ -269,6 +269,19 @@ fn reservation(
     }
 }
 
+/// A flagged story (an import that failed the child-safety screening, not approved) is never
+/// fed to narration or illustration: the service refuses to queue such jobs, and a job that
+/// finds its story flagged anyway fails without retrying.
+fn flagged(story: &storyloom_domain::Story) -> Result<(), JobError> {
+    if story.content_flagged {
+        return Err(JobError {
+            message: "the story is flagged by the child-safety screening; approve it first".into(),
+            retry: false,
+        });
+    }
+    Ok(())
+}
+
 /// Run one job: the providers are called here, every write of what they made goes through
 /// [`service::jobs`]. An entity deleted while the job ran ends it quietly.
 async fn run_job(state: &AppState, job: &JobRecord) -> Result<(), JobError> {
@@ -286,6 +299,7 @@ async fn run_job(state: &AppState, job: &JobRecord) -> Result<(), JobError> {
             let Some(story) = service::jobs::audio_started(state, job).await? else {
                 return Ok(());
             };
+            flagged(&story)?;
             let r = reservation(state, job, Operation::AudioGeneration, record_id);
             let text = format!("{}.\n\n{}", story.title, story.content);
             let narration = call(state, &r, state.ai.narrator.narrate(&text, language, voice))
@@ -301,6 +315,7 @@ async fn run_job(state: &AppState, job: &JobRecord) -> Result<(), JobError> {
             else {
                 return Ok(());
             };
+            flagged(&story)?;
             let r = reservation(state, job, Operation::IllustrationGeneration, record_id);
             let started = Instant::now();
             // Without narration yet, time scenes as if read at ~14 characters a second.

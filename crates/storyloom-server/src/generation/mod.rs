@@ -122,6 +122,19 @@ pub async fn settle(
             success: true,
             error: None,
         },
+        // Unsafe output still cost its generations: the record carries them, as a failure.
+        Err(AiError::UnsafeOutput { usage: u, .. }) => UsageRecord {
+            operation: r.operation,
+            provider: u.provider.clone(),
+            model: u.model.clone(),
+            tokens: u.tokens,
+            characters: u.characters,
+            images: u.images,
+            cost_usd: u.estimated_cost_usd,
+            duration_ms,
+            success: false,
+            error: outcome.err().map(ToString::to_string),
+        },
         Err(e) => UsageRecord {
             operation: r.operation,
             provider: state.ai.kind.name().to_owned(),
@@ -158,9 +171,25 @@ pub async fn call<T>(
 impl From<AiError> for ApiError {
     fn from(e: AiError) -> Self {
         match e {
-            AiError::ContentRejected { field, message } => {
-                ApiError::ContentRejected { field, message }
-            }
+            AiError::ContentRejected {
+                field,
+                category,
+                message,
+            } => ApiError::ContentRejected {
+                field,
+                category,
+                message,
+            },
+            AiError::UnsafeOutput {
+                field, category, ..
+            } => ApiError::ContentRejected {
+                field,
+                category: Some(category),
+                message: "The AI wrote something that did not pass Storyloom's child-safety \
+                          check, twice, so nothing was kept. Please try again, perhaps with a \
+                          simpler description."
+                    .to_owned(),
+            },
             AiError::Unavailable(why) => ApiError::Unavailable(why),
             other => ApiError::Provider(other.to_string()),
         }

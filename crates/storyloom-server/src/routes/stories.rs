@@ -1,4 +1,4 @@
-//! Stories: list, read, import, edit, delete, play counts.
+//! Stories: list, read, import, edit, delete, play counts, approval of a flagged import.
 
 use axum::{
     Router,
@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/stories", get(list).post(create))
         .route("/stories/{id}", get(show).patch(update).delete(remove))
         .route("/stories/{id}/play", post(play))
+        .route("/stories/{id}/approve", post(approve))
 }
 
 #[utoipa::path(get, path = "/api/stories", tag = "stories",
@@ -82,7 +83,8 @@ pub async fn create(
 
 #[utoipa::path(patch, path = "/api/stories/{id}", tag = "stories", params(("id" = uuid::Uuid, Path)),
     request_body = StoryUpdate,
-    responses((status = 200, body = Envelope<Story>), (status = 404), (status = 409)), security(("bearer" = [])))]
+    responses((status = 200, body = Envelope<Story>), (status = 403, description = "CONTENT_REJECTED: the edit fails the child-safety rules"),
+        (status = 404), (status = 409)), security(("bearer" = [])))]
 pub async fn update(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -125,5 +127,18 @@ pub async fn play(
     let count = body.count.unwrap_or(1);
     let play_id = body.play_id.map(MutationId);
     let story = stories::play(&state, auth.id(), id, count, play_id).await?;
+    Ok(ok(&state, story).await)
+}
+
+/// The parent's explicit override of a flagged import (`contentFlagged`): clears the flag so
+/// the story can be narrated and illustrated. Answers the story (unchanged if not flagged).
+#[utoipa::path(post, path = "/api/stories/{id}/approve", tag = "stories", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = Envelope<Story>), (status = 404)), security(("bearer" = [])))]
+pub async fn approve(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    PathId(id): PathId<StoryId>,
+) -> ApiResult<Response> {
+    let story = stories::approve(&state, auth.id(), id).await?;
     Ok(ok(&state, story).await)
 }

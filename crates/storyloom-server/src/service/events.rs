@@ -4,9 +4,9 @@ use storyloom_domain::{CustomEvent, CustomEventCreate, CustomEventId, CustomEven
 use storyloom_store::Deleted;
 
 use super::{
-    Created, deleted, made, now,
+    Created, deleted, made, missing, now,
     quota::{self, Adding},
-    updated,
+    safety, updated,
 };
 use crate::{error::ApiResult, state::AppState};
 
@@ -18,6 +18,7 @@ pub async fn create(
     id: CustomEventId,
     body: &CustomEventCreate,
 ) -> ApiResult<Created<CustomEvent>> {
+    let body = &safety::event_create(body)?;
     let size = body.title.len()
         + body.description.as_ref().map_or(0, String::len)
         + body.prompt_seed.len();
@@ -26,7 +27,8 @@ pub async fn create(
     made(state, user, r).await
 }
 
-/// Apply a patch, checking `if_match` against the current version.
+/// Apply a patch, checking `if_match` against the current version; its text is screened for
+/// the event's age range.
 pub async fn update(
     state: &AppState,
     user: UserId,
@@ -34,6 +36,15 @@ pub async fn update(
     patch: &CustomEventUpdate,
     if_match: Option<i64>,
 ) -> ApiResult<CustomEvent> {
+    let range = match patch.age_range {
+        Some(r) => r,
+        None if safety::event_patch_has_text(patch) => {
+            let ev = state.store.get_event(user, id).await;
+            ev.map_err(missing("custom event"))?.age_range
+        }
+        None => None,
+    };
+    let patch = &safety::event_update(patch, range)?;
     let r = state
         .store
         .update_event(user, id, patch, if_match, now())

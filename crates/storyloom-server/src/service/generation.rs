@@ -92,6 +92,7 @@ pub async fn request_audio(
         .get_story(user, id)
         .await
         .map_err(missing("story"))?;
+    super::stories::refuse_flagged(state, user, &story).await?;
     let language = body.language.unwrap_or(story.language);
     let voice = body.voice.unwrap_or(caller.voice);
     queue(
@@ -116,11 +117,12 @@ pub async fn request_illustrations(
     user: UserId,
     id: StoryId,
 ) -> ApiResult<(Story, Reservation)> {
-    state
+    let story = state
         .store
         .get_story(user, id)
         .await
         .map_err(missing("story"))?;
+    super::stories::refuse_flagged(state, user, &story).await?;
     queue(
         state,
         user,
@@ -147,10 +149,7 @@ pub async fn request_avatar(
         .await
         .map_err(missing("hero"))?;
     storyloom_ai::safety::screen_hero(&hero)?;
-    if let Some(p) = &body.prompt {
-        storyloom_ai::safety::check("prompt", p)?;
-    }
-    let prompt = body.prompt.clone();
+    let prompt = super::safety::avatar_prompt(&body.prompt, hero.age)?;
     queue(
         state,
         user,
@@ -182,6 +181,13 @@ pub async fn enhance_event(
         state.ai.event_enhancer.enhance(&event, caller.language),
     )
     .await?;
+    // The enhancement becomes the event's prompt seed, which later stories read: it is
+    // screened like the parent's own text before it is stored.
+    let age = storyloom_ai::safety::event_age(event.age_range);
+    storyloom_ai::safety::screen_input("promptSeed", &e.prompt_seed, age)?;
+    for k in &e.keywords {
+        storyloom_ai::safety::screen_input("keywords", k, age)?;
+    }
     let event = state
         .store
         .set_event_enhancement(user, id, &e.keywords, &e.prompt_seed, now())

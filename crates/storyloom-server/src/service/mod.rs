@@ -18,6 +18,7 @@ pub mod generation;
 pub mod heroes;
 pub mod jobs;
 pub mod quota;
+pub mod safety;
 pub mod stories;
 pub mod sync;
 

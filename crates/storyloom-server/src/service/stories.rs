@@ -9,7 +9,7 @@ use storyloom_store::{Deleted, NewStory, PlayOnce, StoreError};
 use super::{
     Caller, Created, announce, deleted, generation, missing, now,
     quota::{self, Adding},
-    updated,
+    safety, stored,
 };
 use crate::{
     error::{ApiError, ApiResult},
@@ -46,6 +46,11 @@ async fn existing(
 /// Create a story: import its text, or write it with the story provider; queue narration and
 /// illustrations when asked, in the same transaction as the story. Quotas of the queued jobs
 /// are taken before any text is written, so a 429 on narration costs no story.
+///
+/// An import is stored as typed minus invisible characters. If its text fails the
+/// child-safety screening it is still kept (it is the family's own), but flagged
+/// (`contentFlagged`), and narration or illustrations asked for with it are not queued: a
+/// flagged story reaches no prompt until the parent approves it ([`approve`]).
 pub async fn create(
     state: &AppState,
     caller: Caller,
@@ -53,6 +58,13 @@ pub async fn create(
     body: &StoryCreate,
 ) -> ApiResult<StoryCreated> {
     let user = caller.user;
+    let mut cleaned = body.clone();
+    cleaned.title = body.title.as_deref().map(storyloom_ai::safety::clean_input);
+    cleaned.content = body
+        .content
+        .as_deref()
+        .map(storyloom_ai::safety::clean_input);
+    let body = &mut cleaned;
     if let Some(s) = existing(state, user, id, body).await? {
         return Ok(StoryCreated {
             story: Created::Existing(s),
@@ -78,6 +90,14 @@ pub async fn create(
         ),
         None => None,
     };
+    let flagged = match (&body.title, &body.content) {
+        (Some(t), Some(c)) => safety::story_flag(t, c, Some(hero.age))?.is_some(),
+        _ => false,
+    };
+    if flagged {
+        body.generate_audio = false;
+        body.generate_illustrations = false;
+    }
     let mut queued = Vec::new();
     let wanted = [
         (body.generate_audio, Operation::AudioGeneration),
@@ -98,7 +118,7 @@ pub async fn create(
             }
         }
     }
-    match store_new(state, caller, id, body, hero, event, &queued).await {
+    match store_new(state, caller, id, body, hero, event, &queued, flagged).await {
         Ok(done) => {
             if !queued.is_empty() {
                 state.jobs_ready.notify_waiters();
@@ -122,6 +142,7 @@ async fn cancel_all(state: &AppState, reservations: &[Reservation]) {
 }
 
 /// Write (or take) the text and store the story with its queued jobs in one transaction.
+#[allow(clippy::too_many_arguments)]
 async fn store_new(
     state: &AppState,
     caller: Caller,
@@ -130,6 +151,7 @@ async fn store_new(
     hero: Hero,
     event: Option<CustomEvent>,
     queued: &[Reservation],
+    content_flagged: bool,
 ) -> ApiResult<StoryCreated> {
     let user = caller.user;
     let (title, content, reservation) = match (&body.title, &body.content) {
@@ -173,6 +195,7 @@ async fn store_new(
         } else {
             IllustrationStatus::None
         },
+        content_flagged,
         jobs,
         now: now(),
     };
@@ -193,7 +216,15 @@ async fn store_new(
     }
 }
 
-/// Apply a patch (title, text, favourite), checking `if_match`.
+/// The age of the hero of a story (for the age-bound safety categories).
+async fn hero_age(state: &AppState, user: UserId, story: &Story) -> ApiResult<i64> {
+    let hero = state.store.get_hero(user, story.hero_id).await;
+    Ok(hero.map_err(missing("hero"))?.age)
+}
+
+/// Apply a patch (title, text, favourite), checking `if_match`. Edited text is screened
+/// (an unsafe edit is 403 `CONTENT_REJECTED`); an edit that leaves a flagged story's whole
+/// text clean clears its flag.
 pub async fn update(
     state: &AppState,
     user: UserId,
@@ -201,11 +232,76 @@ pub async fn update(
     patch: &StoryUpdate,
     if_match: Option<i64>,
 ) -> ApiResult<Story> {
-    let r = state
+    let mut age = None;
+    let mut was_flagged = false;
+    if patch.title.is_some() || patch.content.is_some() {
+        let current = state
+            .store
+            .get_story(user, id)
+            .await
+            .map_err(missing("story"))?;
+        age = Some(hero_age(state, user, &current).await?);
+        was_flagged = current.content_flagged;
+    }
+    let patch = &safety::story_edit(patch, age)?;
+    let mut story = stored(
+        state,
+        "story",
+        state
+            .store
+            .update_story(user, id, patch, if_match, now())
+            .await,
+    )
+    .await?;
+    if was_flagged && safety::story_flag(&story.title, &story.content, age)?.is_none() {
+        story = state
+            .store
+            .set_story_flag(user, id, false, now())
+            .await
+            .map_err(missing("story"))?;
+    }
+    announce(state, user, story.version).await;
+    Ok(story)
+}
+
+/// The parent's explicit override of a flagged story: the flag is cleared, so the story can be
+/// narrated and illustrated. Logged, since it lets screened text reach the prompts.
+pub async fn approve(state: &AppState, user: UserId, id: StoryId) -> ApiResult<Story> {
+    let story = state
         .store
-        .update_story(user, id, patch, if_match, now())
-        .await;
-    updated(state, user, "story", r).await
+        .get_story(user, id)
+        .await
+        .map_err(missing("story"))?;
+    if !story.content_flagged {
+        return Ok(story);
+    }
+    tracing::info!(story.id = %id, "parent approved a flagged story");
+    let story = state
+        .store
+        .set_story_flag(user, id, false, now())
+        .await
+        .map_err(missing("story"))?;
+    announce(state, user, story.version).await;
+    Ok(story)
+}
+
+/// Refuse to feed a flagged story to narration or illustration (403 `CONTENT_REJECTED` on
+/// the field and category its text fails on now).
+pub(super) async fn refuse_flagged(state: &AppState, user: UserId, story: &Story) -> ApiResult<()> {
+    if !story.content_flagged {
+        return Ok(());
+    }
+    let age = hero_age(state, user, story).await?;
+    let (field, category) = safety::story_flag(&story.title, &story.content, Some(age))?
+        .unwrap_or(("content", storyloom_domain::ContentCategory::Other));
+    let mut e = ApiError::unsafe_content(field, category);
+    if let ApiError::ContentRejected { message, .. } = &mut e {
+        message.push_str(
+            " This story is flagged: approve it first (POST /api/stories/{id}/approve) to have \
+             it read aloud or illustrated.",
+        );
+    }
+    Err(e)
 }
 
 /// Delete a story with its illustrations and their media.

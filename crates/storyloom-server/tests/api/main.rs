@@ -19,6 +19,7 @@ mod meta;
 mod profile;
 mod providers;
 mod proxy;
+mod safety;
 mod security;
 mod stories;
 mod sync;

@@ -51,6 +51,27 @@ fn chat_mock(system_starts: &str) -> wiremock::MockBuilder {
         .and(body_string_contains(system_starts))
 }
 
+/// The fake's moderation endpoint, answering flagged for `category` (OpenAI's name) or not.
+async fn moderation(fake: &MockServer, category: Option<&str>, times: u64) {
+    let mut categories = serde_json::Map::new();
+    for c in ["sexual", "hate", "violence", "self-harm", "illicit"] {
+        categories.insert(c.into(), json!(Some(c) == category));
+    }
+    Mock::given(method("POST"))
+        .and(path("/v1/moderations"))
+        .and(header("authorization", format!("Bearer {KEY}").as_str()))
+        .and(body_partial_json(
+            json!({"model": "omni-moderation-latest"}),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "modr-1", "model": "omni-moderation-latest",
+            "results": [{"flagged": category.is_some(), "categories": categories}]
+        })))
+        .expect(times)
+        .mount(fake)
+        .await;
+}
+
 /// Real media for the fake to answer with: the built-in provider's MP3 and PNG.
 async fn real_media() -> (Vec<u8>, Vec<u8>) {
     let builtin = storyloom_ai::Providers::builtin(Default::default());
@@ -138,6 +159,8 @@ async fn openai_end_to_end(kind: DbKind) {
         .expect(4) // the avatar and three scenes
         .mount(&fake)
         .await;
+    // The story is moderated (STORYLOOM_OPENAI_MODERATION is on by default) before it is kept.
+    moderation(&fake, None, 1).await;
 
     let ai = openai(&fake, 2);
     let s = TestServer::start_with(kind, move |c| c.ai = ai.clone()).await;
@@ -211,6 +234,55 @@ async fn openai_end_to_end(kind: DbKind) {
     assert!(totals["tokens"].as_i64().unwrap() >= 1600);
     assert_eq!(totals["failures"], 0);
     // `expect` counts are verified when the fake drops.
+}
+
+/// A story the model writes unsafe twice (the lexicon catches the first, moderation the
+/// second) is refused with a clear error, nothing is stored, and both generations are in the
+/// usage record as one failure.
+async fn openai_unsafe_stories_are_written_again_then_refused(kind: DbKind) {
+    let fake = MockServer::start().await;
+    chat_mock("You write bedtime stories")
+        .respond_with(chat(
+            json!({"title": "Tom", "content": "Tom found a gun in the woods."}),
+        ))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&fake)
+        .await;
+    chat_mock("You write bedtime stories")
+        .respond_with(chat(
+            json!({"title": "Tom", "content": "Tom walked in the woods."}),
+        ))
+        .expect(1)
+        .mount(&fake)
+        .await;
+    moderation(&fake, Some("violence"), 1).await;
+    let ai = openai(&fake, 1);
+    let s = TestServer::start_with(kind, move |c| c.ai = ai.clone()).await;
+    let u = s.user().await;
+    let hid = u.hero("Tom").await["id"].as_str().unwrap().to_owned();
+    let r = u
+        .post(
+            "/stories",
+            json!({"heroId": hid, "eventType": "bedtime", "language": "en"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(r.code(), "CONTENT_REJECTED");
+    assert_eq!(r.body["error"]["details"]["field"], "content");
+    assert_eq!(r.body["error"]["details"]["category"], "violence");
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("child-safety")
+    );
+    assert_eq!(u.get("/stories").await.body["pagination"]["total"], 0);
+    let usage = u.get("/user/usage").await;
+    let totals = &usage.data()["totals"];
+    assert_eq!(totals["failures"], 1, "{}", usage.body);
+    assert_eq!(totals["tokens"], 1600, "both generations are counted");
+    assert!(totals["estimatedCostUsd"].as_f64().unwrap() > 0.0);
 }
 
 async fn openai_failures_are_reported_and_retried(kind: DbKind) {
@@ -374,5 +446,6 @@ db_tests!(
     a_hanging_provider_times_out_and_the_job_fails,
     openai_end_to_end,
     openai_failures_are_reported_and_retried,
+    openai_unsafe_stories_are_written_again_then_refused,
     media_in_an_s3_bucket,
 );

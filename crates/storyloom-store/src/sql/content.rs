@@ -224,8 +224,8 @@ impl crate::ContentStore for SqlStore {
             let version = take_seq(&mut tx, &u, if event.is_some() { 2 } else { 1 }).await?;
             sqlx::query(
                 "INSERT INTO stories (id, user_id, hero_id, title, content, event_type, custom_event_id, language, \
-                 audio_status, illustration_status, version, created_at, updated_at, text_bytes) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)",
+                 audio_status, illustration_status, version, created_at, updated_at, text_bytes, content_flagged) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14)",
             )
             .bind(&i)
             .bind(&u)
@@ -240,6 +240,7 @@ impl crate::ContentStore for SqlStore {
             .bind(version)
             .bind(s.now)
             .bind(text_bytes(&s.title, &s.content))
+            .bind(i64::from(s.content_flagged))
             .execute(&mut *tx)
             .await?;
             if let Some(ev) = event {
@@ -331,6 +332,41 @@ impl crate::ContentStore for SqlStore {
             .bind(count)
             .bind(now)
             .bind(version)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            let mut story = story_by(&mut *tx, &u, &i)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            story.illustrations = Some(illustrations_of(&mut *tx, &u, &i).await?);
+            self.commit(tx).await?;
+            Ok(story)
+        })
+        .await
+    }
+
+    async fn set_story_flag(
+        &self,
+        user: UserId,
+        id: StoryId,
+        flagged: bool,
+        now: i64,
+    ) -> StoreResult<Story> {
+        self.watch(async {
+            let (u, i) = (ids(user), ids(id));
+            let mut tx = self.begin_write().await?;
+            let version = take_seq(&mut tx, &u, 1).await?;
+            let done = sqlx::query(
+                "UPDATE stories SET content_flagged = $3, version = $4, updated_at = $5 \
+                 WHERE id = $1 AND user_id = $2",
+            )
+            .bind(&i)
+            .bind(&u)
+            .bind(i64::from(flagged))
+            .bind(version)
+            .bind(now)
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 0 {

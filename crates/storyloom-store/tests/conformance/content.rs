@@ -352,7 +352,35 @@ async fn burst_of_hero_creates(kind: DbKind) {
     );
 }
 
+/// A flagged import keeps its flag until cleared, each change a new version of the story.
+async fn story_content_flag(kind: DbKind) {
+    let db = TestDb::new(kind).await;
+    let s = db.store().await;
+    let u = user(&s, "f@example.com").await;
+    let other = user(&s, "g@example.com").await;
+    let h = s
+        .create_hero(u, HeroId::new(), &hero_body("H"), 1)
+        .await
+        .unwrap()
+        .into_inner();
+    let mut new = story(h.id, "kill kill", 2);
+    new.content_flagged = true;
+    let st = s.create_story(u, new).await.unwrap().into_inner();
+    assert!(st.content_flagged);
+    assert!(s.get_story(u, st.id).await.unwrap().content_flagged);
+    let cleared = s.set_story_flag(u, st.id, false, 3).await.unwrap();
+    assert!(!cleared.content_flagged);
+    assert!(cleared.version > st.version);
+    let feed = s.changes(u, st.version, 10).await.unwrap();
+    assert_eq!(feed.changes.len(), 1, "the cleared flag is in the feed");
+    assert!(matches!(
+        s.set_story_flag(other, st.id, true, 4).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
 db_tests!(
+    story_content_flag,
     heroes_versions_and_isolation,
     stories_counters_and_filters,
     concurrent_writes_of_one_user,

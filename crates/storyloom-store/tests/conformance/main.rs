@@ -52,6 +52,7 @@ pub(crate) fn story(hero: HeroId, title: &str, now: i64) -> NewStory {
         language: Language::En,
         audio_status: GenerationStatus::None,
         illustration_status: IllustrationStatus::None,
+        content_flagged: false,
         jobs: Vec::new(),
         now,
     }
