@@ -33,7 +33,8 @@ pub use live::{ChangedEvent, JobEvent, JobKind, JobProgress, LiveEventName};
 pub use media::HasMedia;
 pub use story::{
     AudioRequest, EventType, GenerationStatus, Illustration, IllustrationStatus,
-    IllustrationStatusResponse, Language, PlayRequest, Story, StoryCreate, StoryUpdate, Voice,
+    IllustrationStatusResponse, Language, PlayRequest, Story, StoryCreate, StoryLength,
+    StoryUpdate, Voice,
 };
 pub use sync::{
     Change, ChangesResponse, EntityKind, Mutation, MutationOp, MutationResult, MutationStatus,
