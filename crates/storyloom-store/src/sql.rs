@@ -12,14 +12,14 @@ use sqlx::{
 use storyloom_domain::{
     AvatarStatus, CustomEvent, CustomEventCreate, CustomEventUpdate, EntityKind, GenerationStatus,
     Hero, HeroCreate, HeroUpdate, Illustration, IllustrationStatus, JobKind, Operation,
-    ProfileStats, ProfileUpdate, StorageUsage, Story, StoryUpdate, UsageTotals,
+    ProfileStats, ProfileUpdate, StorageUsage, Story, StoryLength, StoryUpdate, UsageTotals,
 };
 use uuid::Uuid;
 
 use crate::{
     Backend, ChangePage, Created, Deleted, Entity, JobRecord, JobState, JobStatus, NewJob,
     NewStory, NewUser, Page, PlayOnce, Quota, SessionRecord, Store, StoreError, StoreResult,
-    StoredChange, StoryFilter, UsageRecord, UsageWindow, UserRecord, batch,
+    StoredChange, StoryFilter, StoryOccasion, UsageRecord, UsageWindow, UserRecord, batch,
     health::WriteHealth,
     rows::{
         EVENT_COLS, EventRow, HERO_COLS, HeroRow, ILLUSTRATION_COLS, IllustrationRow, STORY_COLS,
@@ -839,14 +839,19 @@ impl Store for SqlStore {
             };
             let lang = patch.preferred_language.unwrap_or(cur.preferred_language);
             let voice = patch.preferred_voice.unwrap_or(cur.preferred_voice);
+            let length = patch
+                .default_story_length
+                .unwrap_or(cur.default_story_length);
             sqlx::query(
-                "UPDATE users SET name = $2, preferred_language = $3, preferred_voice = $4, updated_at = $5 WHERE id = $1",
+                "UPDATE users SET name = $2, preferred_language = $3, preferred_voice = $4, updated_at = $5, \
+                 default_story_length = $6 WHERE id = $1",
             )
             .bind(ids(user))
             .bind(name)
             .bind(lang.code())
             .bind(voice.name())
             .bind(now)
+            .bind(length.map(StoryLength::name))
             .execute(&self.writer)
             .await?;
             self.user_by_id(user).await
@@ -974,7 +979,8 @@ impl Store for SqlStore {
         // user's latest version (which validates cached answers).
         let row: Option<SessionUserRow> = sqlx::query_as(
             "SELECT s.created_at AS session_created_at, s.expires_at, u.change_seq, \
-             u.id, u.email, u.password_hash, u.name, u.preferred_language, u.preferred_voice, u.created_at \
+             u.id, u.email, u.password_hash, u.name, u.preferred_language, u.preferred_voice, u.created_at, \
+             u.default_story_length \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
@@ -1187,6 +1193,17 @@ impl Store for SqlStore {
                 " AND is_favorite = 0"
             });
         }
+        // Inlined like the favourite flag: an enum's own name or a UUID we format, never
+        // user text.
+        match f.occasion {
+            Some(StoryOccasion::Builtin(e)) => {
+                filter.push_str(&format!(" AND event_type = '{}'", e.name()));
+            }
+            Some(StoryOccasion::Custom(ev)) => {
+                filter.push_str(&format!(" AND custom_event_id = '{}'", ids(ev)));
+            }
+            None => {}
+        }
         let u = ids(user);
         let hero = f.hero_id.map(ids).unwrap_or_default();
         let list_sql = format!(
@@ -1244,8 +1261,8 @@ impl Store for SqlStore {
             let version = take_seq(&mut tx, &u, if event.is_some() { 2 } else { 1 }).await?;
             sqlx::query(
                 "INSERT INTO stories (id, user_id, hero_id, title, content, event_type, custom_event_id, language, \
-                 audio_status, illustration_status, version, created_at, updated_at, text_bytes) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)",
+                 audio_status, illustration_status, version, created_at, updated_at, text_bytes, length) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14)",
             )
             .bind(&i)
             .bind(&u)
@@ -1260,6 +1277,7 @@ impl Store for SqlStore {
             .bind(version)
             .bind(s.now)
             .bind(text_bytes(&s.title, &s.content))
+            .bind(s.length.map(StoryLength::name))
             .execute(&mut *tx)
             .await?;
             if let Some(ev) = event {
@@ -1292,6 +1310,7 @@ impl Store for SqlStore {
         user: Uuid,
         id: Uuid,
         p: &StoryUpdate,
+        audio_stale: bool,
         if_match: Option<i64>,
         now: i64,
     ) -> StoreResult<Story> {
@@ -1307,9 +1326,10 @@ impl Store for SqlStore {
                 p.title.as_ref().unwrap_or(&cur.title),
                 p.content.as_ref().unwrap_or(&cur.content),
             );
+            let language = p.language.unwrap_or(cur.language);
             sqlx::query(
                 "UPDATE stories SET title = $3, content = $4, is_favorite = $5, version = $6, updated_at = $7, \
-                 text_bytes = $8 WHERE id = $1 AND user_id = $2",
+                 text_bytes = $8, language = $9, audio_stale = $10 WHERE id = $1 AND user_id = $2",
             )
             .bind(&i)
             .bind(&u)
@@ -1319,6 +1339,8 @@ impl Store for SqlStore {
             .bind(version)
             .bind(now)
             .bind(text_bytes(title, content))
+            .bind(language.code())
+            .bind(i64::from(audio_stale))
             .execute(&mut *tx)
             .await?;
             let mut story = story_by(&mut *tx, &u, &i)
@@ -2279,7 +2301,8 @@ impl Store for SqlStore {
             let mut sets = String::from("audio_status = $4, updated_at = $5");
             let mut binds = vec![Bind::Text(Some(enum_str(&status))), Bind::Int(now)];
             if let Some(k) = key {
-                sets.push_str(", audio_key = $6, audio_duration = $7");
+                // New audio narrates the current text: it is no longer stale.
+                sets.push_str(", audio_key = $6, audio_duration = $7, audio_stale = 0");
                 binds.push(Bind::Text(Some(k.to_owned())));
                 binds.push(Bind::Float(duration));
             }

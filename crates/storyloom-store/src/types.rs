@@ -3,7 +3,7 @@
 use serde::Serialize;
 use storyloom_domain::{
     CustomEvent, EntityKind, EventType, GenerationStatus, Hero, Illustration, IllustrationStatus,
-    JobKind, Language, Operation, Story, Voice,
+    JobKind, Language, Operation, Story, StoryLength, Voice,
 };
 use uuid::Uuid;
 
@@ -33,6 +33,8 @@ pub struct UserRecord {
     pub preferred_voice: Voice,
     /// Epoch ms.
     pub created_at: i64,
+    /// Length of stories created without one; `None`: by the hero's age.
+    pub default_story_length: Option<StoryLength>,
 }
 
 /// A new account.
@@ -82,6 +84,15 @@ impl Default for Page {
     }
 }
 
+/// A story's occasion, as a filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoryOccasion {
+    /// A built-in event type.
+    Builtin(EventType),
+    /// One of the user's custom events.
+    Custom(Uuid),
+}
+
 /// Story list filters.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StoryFilter {
@@ -89,6 +100,8 @@ pub struct StoryFilter {
     pub hero_id: Option<Uuid>,
     /// Only favourites (or only non-favourites).
     pub favorite: Option<bool>,
+    /// Only stories of this occasion (the storyteller counts a hero's stories per occasion).
+    pub occasion: Option<StoryOccasion>,
 }
 
 /// A story ready to be stored: its text already written or imported.
@@ -108,6 +121,8 @@ pub struct NewStory {
     pub custom_event_id: Option<Uuid>,
     /// Language.
     pub language: Language,
+    /// The length it was written for; `None` for imports.
+    pub length: Option<StoryLength>,
     /// `pending` when narration is queued with the story.
     pub audio_status: GenerationStatus,
     /// `pending` when illustrations are queued with the story.

@@ -8,7 +8,7 @@ use storyloom_domain::{
 };
 use storyloom_store::{
     Created, JobState, NewJob, NewStory, NewUser, Page, Quota, SessionRecord, Store, StoreError,
-    StoryFilter, UsageRecord,
+    StoryFilter, StoryOccasion, UsageRecord,
 };
 use storyloom_testkit::{DbKind, TestDb, db_tests};
 use uuid::Uuid;
@@ -51,6 +51,7 @@ fn story(hero: Uuid, title: &str, now: i64) -> NewStory {
         event_type: Some(storyloom_domain::EventType::Bedtime),
         custom_event_id: None,
         language: Language::En,
+        length: Some(storyloom_domain::StoryLength::Medium),
         audio_status: GenerationStatus::None,
         illustration_status: IllustrationStatus::None,
         jobs: Vec::new(),
@@ -300,6 +301,7 @@ async fn stories_counters_and_filters(kind: DbKind) {
             is_favorite: Some(true),
             ..Default::default()
         },
+        false,
         None,
         5,
     )
@@ -311,6 +313,7 @@ async fn stories_counters_and_filters(kind: DbKind) {
             StoryFilter {
                 hero_id: Some(h.id),
                 favorite: Some(true),
+                occasion: None,
             },
             Page::default(),
         )
@@ -323,12 +326,55 @@ async fn stories_counters_and_filters(kind: DbKind) {
             StoryFilter {
                 hero_id: Some(h.id),
                 favorite: None,
+                occasion: None,
             },
             Page::default(),
         )
         .await
         .unwrap();
     assert_eq!((none.len(), n), (0, 0));
+    // The storyteller's count: a hero's stories of one occasion.
+    let by = |occasion| StoryFilter {
+        hero_id: Some(h.id),
+        favorite: None,
+        occasion: Some(occasion),
+    };
+    let limit1 = Page {
+        limit: 1,
+        offset: 0,
+    };
+    let bedtime = StoryOccasion::Builtin(storyloom_domain::EventType::Bedtime);
+    let birthday = StoryOccasion::Builtin(storyloom_domain::EventType::Birthday);
+    let (_, n) = s.list_stories(u, by(bedtime), limit1).await.unwrap();
+    assert_eq!(n, 2);
+    let (_, n) = s.list_stories(u, by(birthday), limit1).await.unwrap();
+    assert_eq!(n, 0);
+    let (_, n) = s
+        .list_stories(u, by(StoryOccasion::Custom(new_id())), limit1)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    // Length round-trips; an edit's staleness and language are stored as given.
+    assert_eq!(
+        s.get_story(u, s1.id).await.unwrap().length,
+        Some(storyloom_domain::StoryLength::Medium)
+    );
+    let edited = s
+        .update_story(
+            u,
+            s1.id,
+            &StoryUpdate {
+                language: Some(Language::Fr),
+                ..Default::default()
+            },
+            true,
+            None,
+            5,
+        )
+        .await
+        .unwrap();
+    assert!(edited.audio_stale);
+    assert_eq!(edited.language, Language::Fr);
     for _ in 0..3 {
         s.play_story(u, s1.id, 2, 6).await.unwrap();
     }
