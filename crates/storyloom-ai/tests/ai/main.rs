@@ -5,3 +5,4 @@
 mod builtin;
 mod common;
 mod openai;
+mod storyteller;
