@@ -50,6 +50,7 @@ impl AuthUser {
             user: self.user_id(),
             voice: self.user.preferred_voice,
             language: self.user.preferred_language,
+            story_length: self.user.default_story_length,
         }
     }
 }

@@ -352,6 +352,18 @@ async fn run_job(state: &AppState, job: &JobRecord) -> Result<(), JobError> {
             let Some(s) = keep_or_drop(state, &media_key, recorded).await? else {
                 return Ok(());
             };
+            // An edit while narrating leaves the new audio reading the old text: stale.
+            let s = crate::service::stories::narration_stored(
+                state,
+                storyloom_domain::UserId(user),
+                &story,
+                s,
+            )
+            .await
+            .map_err(|e| JobError {
+                message: format!("marking narration stale failed: {e}"),
+                retry: true,
+            })?;
             if let Some(old) = story.audio_url.filter(|old| *old != key) {
                 state.media.delete_keys(&[old]).await;
             }

@@ -2,7 +2,7 @@
 
 use storyloom_domain::{
     CustomEvent, GenerationStatus, Hero, IllustrationStatus, MutationId, Operation, Story,
-    StoryCreate, StoryId, StoryUpdate, UserId,
+    StoryCreate, StoryId, StoryLength, StoryUpdate, UserId,
 };
 use storyloom_store::{Deleted, NewStory, PlayOnce, StoreError};
 
@@ -121,6 +121,16 @@ async fn cancel_all(state: &AppState, reservations: &[Reservation]) {
     }
 }
 
+/// The length a generated story is written for: the request's, else the profile's
+/// `defaultStoryLength`, else by the hero's age ([`StoryLength::for_age`]). Imports have none.
+pub fn story_length(body: &StoryCreate, caller: &Caller, hero: &Hero) -> Option<StoryLength> {
+    (!body.is_import()).then(|| {
+        body.length
+            .or(caller.story_length)
+            .unwrap_or_else(|| StoryLength::for_age(hero.age))
+    })
+}
+
 /// Write (or take) the text and store the story with its queued jobs in one transaction.
 async fn store_new(
     state: &AppState,
@@ -132,10 +142,14 @@ async fn store_new(
     queued: &[Reservation],
 ) -> ApiResult<StoryCreated> {
     let user = caller.user;
-    let (title, content, reservation) = match (&body.title, &body.content) {
-        (Some(title), Some(content)) => (title.clone(), content.clone(), None),
-        _ => {
-            let (text, r) = generation::write_story(state, user, id, body, hero, event).await?;
+    let length = story_length(body, &caller, &hero);
+    let voice = generation::narration_voice(body.voice, &hero, &caller);
+    let (title, content, reservation) = match (&body.title, &body.content, length) {
+        (Some(title), Some(content), _) => (title.clone(), content.clone(), None),
+        (_, _, length) => {
+            let length = length.unwrap_or_else(|| StoryLength::for_age(hero.age));
+            let (text, r) =
+                generation::write_story(state, user, id, body, length, hero, event).await?;
             (text.title, text.content, Some(r))
         }
     };
@@ -146,7 +160,7 @@ async fn store_new(
                 Operation::AudioGeneration => JobSpec::Audio {
                     record_id: r.record_id,
                     language: body.language,
-                    voice: body.voice.unwrap_or(caller.voice),
+                    voice,
                 },
                 _ => JobSpec::Illustrations {
                     record_id: r.record_id,
@@ -163,6 +177,7 @@ async fn store_new(
         event_type: body.event_type,
         custom_event_id: body.custom_event_id,
         language: body.language,
+        length,
         audio_status: if body.generate_audio {
             GenerationStatus::Pending
         } else {
@@ -193,7 +208,19 @@ async fn store_new(
     }
 }
 
-/// Apply a patch (title, text, favourite), checking `if_match`.
+/// Whether narration no longer matches `cur` after `patch`: the patch changes what the
+/// narration reads (title, content or language) of a story that has audio. Once stale, a story
+/// stays stale until new narration replaces the audio (the store clears the flag then).
+pub fn audio_stale_after(cur: &Story, patch: &StoryUpdate) -> bool {
+    let changes = patch.title.as_ref().is_some_and(|t| *t != cur.title)
+        || patch.content.as_ref().is_some_and(|c| *c != cur.content)
+        || patch.language.is_some_and(|l| l != cur.language);
+    cur.audio_stale || (changes && cur.audio_url.is_some())
+}
+
+/// Apply a patch (title, text, language, favourite), checking `if_match`; an edit of what
+/// the narration reads marks existing narration `audioStale` ([`audio_stale_after`]) — the
+/// old audio stays playable until `POST /api/stories/{id}/audio` replaces it.
 pub async fn update(
     state: &AppState,
     user: UserId,
@@ -201,15 +228,51 @@ pub async fn update(
     patch: &StoryUpdate,
     if_match: Option<i64>,
 ) -> ApiResult<Story> {
+    let cur = state
+        .store
+        .get_story(user.uuid(), id.uuid())
+        .await
+        .map_err(missing("story"))?;
+    let stale = audio_stale_after(&cur, patch);
     let story = stored(
         state,
         "story",
         state
             .store
-            .update_story(user.uuid(), id.uuid(), patch, if_match, now())
+            .update_story(user.uuid(), id.uuid(), patch, stale, if_match, now())
             .await,
     )
     .await?;
+    announce(state, user, story.version).await;
+    Ok(story)
+}
+
+/// Narration of `narrated` was stored and the story is now `current`: if the text changed
+/// while the narration was being made, the new audio reads the old text, so it is stale.
+pub async fn narration_stored(
+    state: &AppState,
+    user: UserId,
+    narrated: &Story,
+    current: Story,
+) -> ApiResult<Story> {
+    let changed = current.title != narrated.title
+        || current.content != narrated.content
+        || current.language != narrated.language;
+    if !changed || current.audio_stale {
+        return Ok(current);
+    }
+    let story = state
+        .store
+        .update_story(
+            user.uuid(),
+            current.id,
+            &StoryUpdate::default(),
+            true,
+            None,
+            now(),
+        )
+        .await
+        .map_err(missing("story"))?;
     announce(state, user, story.version).await;
     Ok(story)
 }
