@@ -22,8 +22,10 @@
 //! adjectives or participles): the name is repeated or the sentence rephrased instead.
 //!
 //! **Length.** Short stories tell the plot with the opening and the ending; medium ones add
-//! details, feelings, a first try and a helper; long ones tell a second plot of the same
-//! occasion after the first and add reflections. The youngest listeners get the plain slots
+//! details, feelings, a first try and a helper; long ones tell three plots of the occasion in
+//! a row and add reflections. The built-in stories are shorter than the narration targets of
+//! `StoryLength` (about 120, 190 and 600 words for a 6-year-old): the tables would need many
+//! more sentences per plot to fill ten minutes without repeating themselves. The youngest listeners get the plain slots
 //! only (short sentences), whatever the length.
 
 mod ability;
@@ -291,6 +293,15 @@ fn gcd(a: u64, b: u64) -> u64 {
     if b == 0 { a } else { gcd(b, a % b) }
 }
 
+/// The plots a story tells: plot `first` of `count`, and for a long story two more, every
+/// other one after it (distinct while `count` ≥ 6).
+fn plot_ids(first: usize, count: usize, length: StoryLength) -> Vec<usize> {
+    match length {
+        StoryLength::Long => (0..3).map(|k| (first + 2 * k) % count.max(1)).collect(),
+        _ => vec![first],
+    }
+}
+
 /// A story and what it was built from, for tests and the docs generator.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Composed {
@@ -385,17 +396,14 @@ pub(crate) fn compose(hero: &Hero, occasion: &Occasion, o: Options) -> Composed 
         set(&mut vars, "looks", l);
     }
 
-    // The plots: one, or two for a long story (the second half-way round the six, so it is
-    // never the first again).
+    // The plots: one, or three for a long story (every other one of the six from the first,
+    // so none is told twice).
     let (plots, plot_ids, topic, tone): (Vec<Plot>, Vec<usize>, String, Option<&str>) =
         match occasion {
             Occasion::Builtin(e) => {
                 let all = &t.events[event_index(*e)];
                 let a = rot.index("plot", all.len());
-                let mut ids = vec![a];
-                if o.length == StoryLength::Long {
-                    ids.push((a + all.len() / 2) % all.len());
-                }
+                let ids = plot_ids(a, all.len(), o.length);
                 let plots = ids
                     .iter()
                     .map(|i| {
@@ -427,10 +435,7 @@ pub(crate) fn compose(hero: &Hero, occasion: &Occasion, o: Options) -> Composed 
                 let taken: Vec<String> = kws.iter().take(3).cloned().collect();
                 set(&mut vars, "keywords", join_list(o.language, &taken));
                 let a = rot.index("plot", t.custom.len());
-                let mut ids = vec![a];
-                if o.length == StoryLength::Long {
-                    ids.push((a + t.custom.len() / 2) % t.custom.len());
-                }
+                let ids = plot_ids(a, t.custom.len(), o.length);
                 let plots = ids
                     .iter()
                     .map(|i| {
@@ -469,7 +474,7 @@ pub(crate) fn compose(hero: &Hero, occasion: &Occasion, o: Options) -> Composed 
         let goal = fill(plot.goal, &vars);
         set(&mut vars, "goal", goal);
         if i > 0 {
-            paragraphs.push(vec![fill(rot.pick("bridge", t.bridges), &vars)]);
+            paragraphs.push(vec![fill(rot.pick(&slot("bridge"), t.bridges), &vars)]);
         }
 
         // 2. The setting.
