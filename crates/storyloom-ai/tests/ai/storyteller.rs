@@ -403,3 +403,27 @@ fn lengths_grow_and_follow_the_request() {
         assert_eq!((c.plots.len(), plots.len()), (3, 3));
     }
 }
+
+#[test]
+fn shyness_never_solves_the_problem() {
+    let mut h = hero("Ari", 6);
+    h.traits = vec![HeroTrait::Shy, HeroTrait::Kind];
+    h.special_ability = None;
+    for n in 0..10 {
+        let c = compose(
+            &h,
+            Occasion::Builtin(EventType::Friendship),
+            Language::En,
+            n,
+        );
+        let text = &c.text.content;
+        let after_opening = text.split_once("\n\n").map_or("", |(_, rest)| rest);
+        assert!(text.contains("kindness"), "{text}");
+        // Shyness may describe the hero in the opening, never what solves the problem.
+        let solution = after_opening
+            .split("\n\n")
+            .find(|p| p.contains("kindness"))
+            .unwrap_or_default();
+        assert!(!solution.contains("shyness"), "{text}");
+    }
+}

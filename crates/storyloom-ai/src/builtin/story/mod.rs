@@ -369,8 +369,16 @@ pub(crate) fn compose(hero: &Hero, occasion: &Occasion, o: Options) -> Composed 
             HeroTrait::Kind
         });
     }
-    let first = rot.index("trait", traits.len());
-    let second = (first + 1 + rot.index("trait2", traits.len() - 1)) % traits.len();
+    let mut first = rot.index("trait", traits.len());
+    let mut second = (first + 1 + rot.index("trait2", traits.len() - 1)) % traits.len();
+    // The second trait solves the problem, and shyness solves nothing: another trait does,
+    // or shyness moves to the opening ("known to everyone for shyness").
+    if traits[second] == HeroTrait::Shy {
+        match (0..traits.len()).find(|i| *i != first && traits[*i] != HeroTrait::Shy) {
+            Some(other) => second = other,
+            None => std::mem::swap(&mut first, &mut second),
+        }
+    }
     let trait_word = |i: usize| traits_pack.traits[trait_index(traits[i])].to_owned();
 
     let ability = hero
