@@ -23,7 +23,7 @@ pub mod safety;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use storyloom_domain::{CustomEvent, EventType, Hero, Language, Voice};
+use storyloom_domain::{CustomEvent, EventType, Hero, Language, StoryLength, Voice};
 
 pub use config::{AiConfig, OpenAiConfig, ProviderKind, Providers, RetryPolicy};
 pub use error::AiError;
@@ -89,6 +89,20 @@ pub struct StoryRequest {
     pub language: Language,
     /// Same seed, same story (built-in provider); `None` picks one from the clock.
     pub seed: Option<u64>,
+    /// How long the story should be; `None` is [`StoryLength::for_age`] of the hero.
+    pub length: Option<StoryLength>,
+    /// How many stories the hero already has for this occasion. The built-in writer walks
+    /// through its plots and phrasings by this number, so a family's consecutive stories do
+    /// not repeat each other; `None` (a one-off story) lets the seed choose.
+    pub story_number: Option<u64>,
+}
+
+impl StoryRequest {
+    /// The length to write: the requested one, or the hero's age-based default.
+    pub fn length(&self) -> StoryLength {
+        self.length
+            .unwrap_or_else(|| StoryLength::for_age(self.hero.age))
+    }
 }
 
 /// A written story.

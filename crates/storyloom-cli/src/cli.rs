@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use clap::builder::{PossibleValuesParser, TypedValueParser as _};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::de::DeserializeOwned;
-use storyloom_domain::{AgeRange, EventCategory, EventTone, EventType, HeroTrait, Language, Voice};
+use storyloom_domain::{
+    AgeRange, EventCategory, EventTone, EventType, HeroTrait, Language, StoryLength, Voice,
+};
 
 use crate::error::EXIT_CODES_HELP;
 
@@ -195,6 +197,8 @@ pub const EVENT_TYPES: [&str; 12] = [
 ];
 /// Story languages.
 pub const LANGUAGES: [&str; 5] = ["en", "fr", "es", "de", "it"];
+/// Story lengths.
+pub const LENGTHS: [&str; 3] = ["short", "medium", "long"];
 /// Narration voices.
 pub const VOICES: [&str; 9] = [
     "alloy", "ash", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer",
@@ -396,6 +400,9 @@ pub enum StoryCmd {
         /// Language to narrate in (default: the story's)
         #[arg(long, value_parser = wire_parser!(LANGUAGES, Language))]
         language: Option<Language>,
+        /// Narrate again even if the narration is complete and matches the text
+        #[arg(long)]
+        regenerate: bool,
         #[command(flatten)]
         wait: WaitArgs,
     },
@@ -430,9 +437,13 @@ pub struct StoryNewArgs {
     /// Also illustrate it
     #[arg(long)]
     pub illustrations: bool,
-    /// Narrator voice (with --audio)
+    /// Narrator voice (with --audio; default: one that fits the hero's traits)
     #[arg(long, value_parser = wire_parser!(VOICES, Voice))]
     pub voice: Option<Voice>,
+    /// How long the story is (about 2, 5 or 10 minutes read aloud; default: your profile's,
+    /// else by the hero's age)
+    #[arg(long, value_parser = wire_parser!(LENGTHS, StoryLength))]
+    pub length: Option<StoryLength>,
     /// Import: the title of a story you wrote (with --content or --content-file; works offline)
     #[arg(long, requires = "text")]
     pub title: Option<String>,

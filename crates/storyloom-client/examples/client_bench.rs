@@ -69,6 +69,7 @@ fn story(hero_id: uuid::Uuid, i: usize) -> StoryCreate {
         generate_audio: false,
         generate_illustrations: false,
         voice: None,
+        length: None,
         title: Some(format!("The lantern, part {i}")),
         content: Some(content),
     }

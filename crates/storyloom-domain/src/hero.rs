@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::HeroId;
 
+use crate::story::Voice;
 use crate::validate::{Checker, FieldErrors, Lines, Validate};
 
 /// Personality traits a hero can have (API.md's list).
@@ -187,6 +188,39 @@ pub struct Hero {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Soft narration voices, for heroes whose traits lean calm (OpenAI's quieter voices).
+pub const SOFT_VOICES: [Voice; 2] = [Voice::Shimmer, Voice::Sage];
+/// Lively narration voices, for heroes whose traits lean energetic.
+pub const LIVELY_VOICES: [Voice; 2] = [Voice::Nova, Voice::Coral];
+
+impl Hero {
+    /// The narration voice that fits this hero when nobody picked one: calm, gentle,
+    /// patient, shy and caring traits lean soft; energetic, adventurous, playful, funny and
+    /// brave lean lively (calm, gentle, energetic and adventurous count double, being the
+    /// clearest). A soft lean picks from [`SOFT_VOICES`], a lively one from
+    /// [`LIVELY_VOICES`], by the hero's id so the same hero always sounds the same; `None`
+    /// when the traits lean neither way (the caller then uses the profile's voice).
+    pub fn fitting_voice(&self) -> Option<Voice> {
+        let lean: i32 = self
+            .traits
+            .iter()
+            .map(|t| match t {
+                HeroTrait::Calm | HeroTrait::Gentle => -2,
+                HeroTrait::Patient | HeroTrait::Shy | HeroTrait::Caring => -1,
+                HeroTrait::Energetic | HeroTrait::Adventurous => 2,
+                HeroTrait::Playful | HeroTrait::Funny | HeroTrait::Brave => 1,
+                _ => 0,
+            })
+            .sum();
+        let pick = (self.id.as_u128() % 2) as usize;
+        match lean.signum() {
+            -1 => Some(SOFT_VOICES[pick]),
+            1 => Some(LIVELY_VOICES[pick]),
+            _ => None,
+        }
+    }
+}
+
 fn check_traits(c: &mut Checker, traits: &[HeroTrait]) {
     if traits.is_empty() {
         c.error("traits", "pick at least one trait");
@@ -301,5 +335,57 @@ impl HeroCreate {
             && hero.hair_color == self.hair_color
             && hero.eye_color == self.eye_color
             && hero.skin_tone == self.skin_tone
+    }
+}
+
+#[cfg(test)]
+mod voice_tests {
+    use super::*;
+
+    fn hero(id: u128, traits: Vec<HeroTrait>) -> Hero {
+        let t = DateTime::<Utc>::default();
+        Hero {
+            id: Uuid::from_u128(id),
+            name: "Mo".into(),
+            age: 6,
+            traits,
+            special_ability: None,
+            appearance: None,
+            hair_color: None,
+            eye_color: None,
+            skin_tone: None,
+            avatar_url: None,
+            avatar_status: AvatarStatus::None,
+            avatar_generation_id: None,
+            version: 1,
+            created_at: t,
+            updated_at: t,
+        }
+    }
+
+    #[test]
+    fn traits_pick_a_soft_or_lively_voice_the_same_each_time() {
+        for id in 0..8 {
+            let calm = hero(
+                id,
+                vec![HeroTrait::Calm, HeroTrait::Gentle, HeroTrait::Funny],
+            );
+            let v = calm.fitting_voice().unwrap();
+            assert!(SOFT_VOICES.contains(&v), "{v:?}");
+            assert_eq!(calm.fitting_voice(), Some(v), "deterministic");
+            let lively = hero(id, vec![HeroTrait::Energetic, HeroTrait::Adventurous]);
+            assert!(LIVELY_VOICES.contains(&lively.fitting_voice().unwrap()));
+            // Neither way: the caller's (profile) voice applies.
+            let even = hero(
+                id,
+                vec![HeroTrait::Calm, HeroTrait::Energetic, HeroTrait::Clever],
+            );
+            assert_eq!(even.fitting_voice(), None);
+        }
+        // Both voices of a kind are used across heroes.
+        let picked: std::collections::HashSet<_> = (0..8)
+            .filter_map(|id| hero(id, vec![HeroTrait::Gentle]).fitting_voice())
+            .collect();
+        assert_eq!(picked.len(), 2);
     }
 }

@@ -35,7 +35,8 @@ pub use media::HasMedia;
 pub use safety::{ContentCategory, ContentRejection};
 pub use story::{
     AudioRequest, EventType, GenerationStatus, Illustration, IllustrationStatus,
-    IllustrationStatusResponse, Language, PlayRequest, Story, StoryCreate, StoryUpdate, Voice,
+    IllustrationStatusResponse, Language, PlayRequest, Story, StoryCreate, StoryLength,
+    StoryUpdate, Voice,
 };
 pub use sync::{
     Change, ChangesResponse, EntityKind, Mutation, MutationOp, MutationResult, MutationStatus,

@@ -131,6 +131,80 @@ impl EventType {
     }
 }
 
+/// How long a story should take to read aloud, as the parent picks it on creation.
+///
+/// A length is a listening time, not a word count: the words it takes depend on how fast the
+/// narrator reads, and narration for small children is read more slowly (see
+/// [`StoryLength::words_per_minute`]). Providers turn it into words with
+/// [`StoryLength::target_words`], so the built-in and OpenAI writers aim at the same thing.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum StoryLength {
+    /// About 2 minutes of narration.
+    Short,
+    /// About 5 minutes.
+    Medium,
+    /// About 10 minutes.
+    Long,
+}
+
+impl StoryLength {
+    /// Every length, shortest first.
+    pub const ALL: [StoryLength; 3] = [Self::Short, Self::Medium, Self::Long];
+
+    /// The wire name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Short => "short",
+            Self::Medium => "medium",
+            Self::Long => "long",
+        }
+    }
+
+    /// Parse a wire name.
+    pub fn from_name(s: &str) -> Option<Self> {
+        match s {
+            "short" => Some(Self::Short),
+            "medium" => Some(Self::Medium),
+            "long" => Some(Self::Long),
+            _ => None,
+        }
+    }
+
+    /// Minutes of narration this length aims at.
+    pub fn minutes(self) -> u32 {
+        match self {
+            Self::Short => 2,
+            Self::Medium => 5,
+            Self::Long => 10,
+        }
+    }
+
+    /// The length used when neither the request nor the profile picks one: short for
+    /// children up to 5 (their attention span), medium from 6. This keeps the age-based
+    /// default stories had before lengths existed.
+    pub fn for_age(age: i64) -> Self {
+        if age <= 5 { Self::Short } else { Self::Medium }
+    }
+
+    /// The narrator's pace for a child of `age`, in words per minute: bedtime narration is
+    /// slower than conversation (the built-in voices read at 130–150), and slower still for
+    /// the youngest listeners.
+    pub fn words_per_minute(age: i64) -> u32 {
+        match age {
+            ..=5 => 110,
+            6..=8 => 125,
+            _ => 140,
+        }
+    }
+
+    /// Words a story of this length should have for a child of `age`.
+    pub fn target_words(self, age: i64) -> u32 {
+        self.minutes() * Self::words_per_minute(age)
+    }
+}
+
 /// Status of one generated artefact (audio, one illustration).
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -195,6 +269,15 @@ pub struct Story {
     /// Seconds.
     pub audio_duration: Option<f64>,
     pub audio_generation_status: GenerationStatus,
+    /// The text (title, content or language) changed after the narration was made: the old
+    /// audio still plays, and `POST /api/stories/{id}/audio` with `regenerate: true`
+    /// narrates the new text.
+    #[serde(default)]
+    pub audio_stale: bool,
+    /// The length the story was written for; `null` for imported stories and stories
+    /// written before lengths existed.
+    #[serde(default)]
+    pub length: Option<StoryLength>,
     pub illustration_status: IllustrationStatus,
     pub illustration_count: i64,
     pub is_favorite: bool,
@@ -237,6 +320,11 @@ pub struct StoryCreate {
     pub generate_illustrations: bool,
     #[serde(default)]
     pub voice: Option<Voice>,
+    /// How long the written story should be; without it, the profile's
+    /// `defaultStoryLength`, else by the hero's age ([`StoryLength::for_age`]). Ignored for
+    /// imports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub length: Option<StoryLength>,
     /// With `content`: import the story as written, without generation.
     #[serde(default)]
     pub title: Option<String>,
@@ -258,6 +346,7 @@ impl StoryCreate {
             && story.event_type == self.event_type
             && story.custom_event_id == self.custom_event_id
             && story.language == self.language
+            && (self.is_import() || self.length.is_none() || story.length == self.length)
             && (!self.is_import()
                 || (self.title.as_deref() == Some(story.title.as_str())
                     && self.content.as_deref() == Some(story.content.as_str())))
@@ -310,6 +399,18 @@ pub struct StoryUpdate {
     pub content: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_favorite: Option<bool>,
+    /// The language the text is written in (a parent may translate a story by hand).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<Language>,
+}
+
+impl StoryUpdate {
+    /// Whether this patch changes what the narration reads (title, content or language), so
+    /// existing audio no longer matches the text. A patch that only sets the same values is
+    /// judged by the store against the stored row; this is the field-level rule.
+    pub fn touches_text(&self) -> bool {
+        self.title.is_some() || self.content.is_some() || self.language.is_some()
+    }
 }
 
 impl Validate for StoryUpdate {
@@ -360,6 +461,11 @@ pub struct AudioRequest {
     pub language: Option<Language>,
     #[serde(default)]
     pub voice: Option<Voice>,
+    /// Narrate again even if a completed narration exists. Without it, a completed narration
+    /// that still matches the text (`audioStale: false`) is answered as it is, so a repeated
+    /// tap costs no quota.
+    #[serde(default)]
+    pub regenerate: bool,
 }
 
 impl Validate for AudioRequest {

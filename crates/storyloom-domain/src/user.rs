@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::UserId;
 
-use crate::story::{Language, Voice};
+use crate::story::{Language, StoryLength, Voice};
 use crate::validate::{Checker, FieldErrors, Lines, Validate, email_problem, normalize_email};
 
 /// `POST /api/auth/sign-up` body.
@@ -133,6 +133,9 @@ pub struct Profile {
     pub name: Option<String>,
     pub preferred_language: Language,
     pub preferred_voice: Voice,
+    /// The length of stories created without one; `null` means by the hero's age.
+    #[serde(default)]
+    pub default_story_length: Option<StoryLength>,
     #[serde(with = "crate::time::millis")]
     pub created_at: DateTime<Utc>,
     pub stats: ProfileStats,
@@ -155,6 +158,14 @@ pub struct ProfileUpdate {
     pub preferred_language: Option<Language>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_voice: Option<Voice>,
+    /// `null` goes back to the age-based default.
+    #[serde(
+        default,
+        deserialize_with = "crate::double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<StoryLength>))]
+    pub default_story_length: Option<Option<StoryLength>>,
 }
 
 impl Validate for ProfileUpdate {

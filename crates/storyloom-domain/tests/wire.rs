@@ -47,6 +47,8 @@ fn story() -> Story {
         audio_url: Some("https://media.example/a.mp3".into()),
         audio_duration: Some(93.5),
         audio_generation_status: GenerationStatus::Completed,
+        audio_stale: true,
+        length: Some(StoryLength::Medium),
         illustration_status: IllustrationStatus::Partial,
         illustration_count: 1,
         is_favorite: true,
@@ -191,9 +193,48 @@ fn usage_and_profile_shapes() {
         name: Some("P".into()),
         preferred_language: Language::De,
         preferred_voice: Voice::Nova,
+        default_story_length: Some(StoryLength::Long),
         created_at: t(),
         stats: ProfileStats::default(),
     });
+}
+
+#[test]
+fn story_request_shapes() {
+    // What a client sends: a create with a length, an edit of the language, a regeneration.
+    insta::assert_json_snapshot!(StoryCreate {
+        id: Some(id(2)),
+        hero_id: id(1),
+        event_type: Some(EventType::Bedtime),
+        custom_event_id: None,
+        language: Language::En,
+        generate_audio: true,
+        generate_illustrations: false,
+        voice: None,
+        length: Some(StoryLength::Short),
+        title: None,
+        content: None,
+    });
+    insta::assert_json_snapshot!(StoryUpdate {
+        language: Some(Language::It),
+        ..Default::default()
+    });
+    insta::assert_json_snapshot!(AudioRequest {
+        language: None,
+        voice: Some(Voice::Sage),
+        regenerate: true,
+    });
+    // Every length by its wire name, and the age-based default.
+    for l in StoryLength::ALL {
+        assert_eq!(StoryLength::from_name(l.name()), Some(l));
+        assert_eq!(
+            serde_json::to_value(l).unwrap(),
+            serde_json::Value::String(l.name().into())
+        );
+    }
+    assert_eq!(StoryLength::for_age(4), StoryLength::Short);
+    assert_eq!(StoryLength::for_age(6), StoryLength::Medium);
+    assert_eq!(StoryLength::Long.target_words(10), 1400);
 }
 
 #[test]

@@ -188,17 +188,20 @@ impl StoryRepository {
         run(async move { Ok(c.stories().sync_info(id).await?.map(Into::into)) }).await
     }
 
-    /// Ask the server to narrate the story (needs a connection).
+    /// Ask the server to narrate the story (needs a connection). A narration that is
+    /// complete and matches the text comes back as it is unless `regenerate`.
     pub async fn generate_audio(
         &self,
         id: String,
         language: Option<Language>,
         voice: Option<Voice>,
+        regenerate: bool,
     ) -> Result<Story, StoryloomError> {
         let id = parse_id("id", &id)?;
         let body = d::AudioRequest {
             language: language.map(Into::into),
             voice: voice.map(Into::into),
+            regenerate,
         };
         let c = self.client.clone();
         run(async move { Ok(c.stories().generate_audio(id, body).await?.into()) }).await

@@ -126,6 +126,18 @@ mirror_enum! {
 }
 
 mirror_enum! {
+    /// How long a story is read aloud: about 2, 5 or 10 minutes.
+    StoryLength = d::StoryLength {
+        /// About 2 minutes.
+        Short,
+        /// About 5 minutes.
+        Medium,
+        /// About 10 minutes.
+        Long,
+    }
+}
+
+mirror_enum! {
     /// Narration voices.
     Voice = d::Voice {
         /// Alloy.
@@ -586,6 +598,11 @@ pub struct Story {
     pub audio_duration: Option<f64>,
     /// Where the narration is in its making.
     pub audio_generation_status: GenerationStatus,
+    /// The text changed after the narration was made (the old audio still plays; narrate
+    /// again with `regenerate`).
+    pub audio_stale: bool,
+    /// The length it was written for (none for imports).
+    pub length: Option<StoryLength>,
     /// Where the illustrations are in their making.
     pub illustration_status: IllustrationStatus,
     /// How many illustrations the story has.
@@ -620,6 +637,8 @@ impl From<d::Story> for Story {
             audio_url: s.audio_url,
             audio_duration: s.audio_duration,
             audio_generation_status: s.audio_generation_status.into(),
+            audio_stale: s.audio_stale,
+            length: s.length.map(Into::into),
             illustration_status: s.illustration_status.into(),
             illustration_count: s.illustration_count,
             is_favorite: s.is_favorite,
@@ -690,9 +709,12 @@ pub struct NewStory {
     /// Illustrate it right away (generated stories only).
     #[uniffi(default)]
     pub generate_illustrations: bool,
-    /// Narration voice.
+    /// Narration voice (none: one that fits the hero's traits).
     #[uniffi(default)]
     pub voice: Option<Voice>,
+    /// How long the written story is (none: the profile's default, else by age).
+    #[uniffi(default)]
+    pub length: Option<StoryLength>,
     /// Title of an imported story.
     #[uniffi(default)]
     pub title: Option<String>,
@@ -714,6 +736,7 @@ impl TryFrom<NewStory> for d::StoryCreate {
             generate_audio: s.generate_audio,
             generate_illustrations: s.generate_illustrations,
             voice: s.voice.map(Into::into),
+            length: s.length.map(Into::into),
             title: s.title,
             content: s.content,
         })
@@ -732,6 +755,9 @@ pub struct StoryPatch {
     /// New favourite flag.
     #[uniffi(default)]
     pub is_favorite: Option<bool>,
+    /// New language of the text (marks narration stale).
+    #[uniffi(default)]
+    pub language: Option<Language>,
 }
 
 impl From<StoryPatch> for d::StoryUpdate {
@@ -740,6 +766,7 @@ impl From<StoryPatch> for d::StoryUpdate {
             title: p.title,
             content: p.content,
             is_favorite: p.is_favorite,
+            language: p.language.map(Into::into),
         }
     }
 }
@@ -1215,6 +1242,7 @@ mod tests {
             generate_audio: false,
             generate_illustrations: false,
             voice: None,
+            length: None,
             title: None,
             content: None,
         })

@@ -108,6 +108,8 @@ pub struct Account {
     pub preferred_language: storyloom_domain::Language,
     /// Narration voice by default.
     pub preferred_voice: storyloom_domain::Voice,
+    /// Story length by default (`None`: by the hero's age).
+    pub default_story_length: Option<storyloom_domain::StoryLength>,
     /// Epoch ms.
     pub created_at: i64,
 }
@@ -120,6 +122,7 @@ impl From<&storyloom_store::UserRecord> for Account {
             name: u.name.clone(),
             preferred_language: u.preferred_language,
             preferred_voice: u.preferred_voice,
+            default_story_length: u.default_story_length,
             created_at: u.created_at,
         }
     }

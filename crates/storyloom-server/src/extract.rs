@@ -45,6 +45,7 @@ impl AuthUser {
             user: self.id(),
             voice: self.user.preferred_voice,
             language: self.user.preferred_language,
+            story_length: self.user.default_story_length,
         }
     }
 }

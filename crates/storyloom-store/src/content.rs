@@ -59,12 +59,14 @@ pub trait ContentStore: Send + Sync {
     /// taken: whether a taken id is a retry of the same create is the service layer's rule
     /// (`StoryCreate::same_content`), since only it knows the request.
     async fn create_story(&self, user: UserId, new: NewStory) -> StoreResult<Created<Story>>;
-    /// Apply a patch.
+    /// Apply a patch, setting the story's `audio_stale` flag to `audio_stale` (the service
+    /// decides it: see `service::stories::update`).
     async fn update_story(
         &self,
         user: UserId,
         id: StoryId,
         patch: &StoryUpdate,
+        audio_stale: bool,
         if_match: Option<i64>,
         now: i64,
     ) -> StoreResult<Story>;

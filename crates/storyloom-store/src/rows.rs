@@ -12,15 +12,15 @@ pub const HERO_COLS: &str = "id, name, age, traits, special_ability, appearance,
     eye_color, skin_tone, avatar_key, avatar_status, avatar_generation_id, version, created_at, updated_at";
 pub const STORY_COLS: &str = "id, hero_id, title, content, event_type, custom_event_id, language, \
     audio_key, audio_duration, audio_status, illustration_status, is_favorite, play_count, \
-    last_played_at, version, created_at, updated_at, content_flagged, \
+    last_played_at, version, created_at, updated_at, content_flagged, length, audio_stale, \
     (SELECT COUNT(*) FROM illustrations i WHERE i.story_id = stories.id) AS illustration_count";
 pub const ILLUSTRATION_COLS: &str = "id, story_id, display_order, image_key, scene_description, \
     audio_timestamp, status, error, version";
 pub const EVENT_COLS: &str = "id, title, description, prompt_seed, category, age_range, tone, \
     pictogram_emoji, keywords, ai_enhanced, usage_count, is_favorite, last_used_at, version, \
     created_at, updated_at";
-pub const USER_COLS: &str =
-    "id, email, password_hash, name, preferred_language, preferred_voice, created_at";
+pub const USER_COLS: &str = "id, email, password_hash, name, preferred_language, preferred_voice, created_at, \
+     default_story_length";
 
 /// An enum's wire name, as stored.
 pub fn enum_str<T: Serialize>(v: &T) -> String {
@@ -63,6 +63,7 @@ pub struct UserRow {
     preferred_language: String,
     preferred_voice: String,
     created_at: i64,
+    default_story_length: Option<String>,
 }
 
 impl TryFrom<UserRow> for UserRecord {
@@ -76,6 +77,7 @@ impl TryFrom<UserRow> for UserRecord {
             preferred_language: parse_enum(&r.preferred_language)?,
             preferred_voice: parse_enum(&r.preferred_voice)?,
             created_at: r.created_at,
+            default_story_length: parse_opt_enum(r.default_story_length)?,
         })
     }
 }
@@ -151,6 +153,8 @@ pub struct StoryRow {
     created_at: i64,
     updated_at: i64,
     content_flagged: i64,
+    length: Option<String>,
+    audio_stale: i64,
     illustration_count: i64,
 }
 
@@ -168,6 +172,8 @@ impl TryFrom<StoryRow> for Story {
             audio_url: r.audio_key,
             audio_duration: r.audio_duration,
             audio_generation_status: parse_enum(&r.audio_status)?,
+            audio_stale: r.audio_stale != 0,
+            length: parse_opt_enum(r.length)?,
             illustration_status: parse_enum(&r.illustration_status)?,
             illustration_count: r.illustration_count,
             is_favorite: r.is_favorite != 0,

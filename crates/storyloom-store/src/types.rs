@@ -4,7 +4,7 @@ use serde::Serialize;
 use storyloom_domain::{
     CustomEvent, CustomEventId, EntityKind, EventType, GenerationStatus, Hero, HeroId,
     Illustration, IllustrationStatus, JobId, JobKind, Language, Operation, Story, StoryId,
-    UsageRecordId, UserId, Voice,
+    StoryLength, UsageRecordId, UserId, Voice,
 };
 use uuid::Uuid;
 
@@ -34,6 +34,8 @@ pub struct UserRecord {
     pub preferred_voice: Voice,
     /// Epoch ms.
     pub created_at: i64,
+    /// Length of stories created without one; `None`: by the hero's age.
+    pub default_story_length: Option<StoryLength>,
 }
 
 /// A new account.
@@ -83,6 +85,15 @@ impl Default for Page {
     }
 }
 
+/// A story's occasion, as a filter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoryOccasion {
+    /// A built-in event type.
+    Builtin(EventType),
+    /// One of the user's custom events.
+    Custom(CustomEventId),
+}
+
 /// Story list filters.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StoryFilter {
@@ -90,6 +101,8 @@ pub struct StoryFilter {
     pub hero_id: Option<HeroId>,
     /// Only favourites (or only non-favourites).
     pub favorite: Option<bool>,
+    /// Only stories of this occasion (the storyteller counts a hero's stories per occasion).
+    pub occasion: Option<StoryOccasion>,
 }
 
 /// A story ready to be stored: its text already written or imported.
@@ -109,6 +122,8 @@ pub struct NewStory {
     pub custom_event_id: Option<CustomEventId>,
     /// Language.
     pub language: Language,
+    /// The length it was written for; `None` for imports.
+    pub length: Option<StoryLength>,
     /// `pending` when narration is queued with the story.
     pub audio_status: GenerationStatus,
     /// `pending` when illustrations are queued with the story.

@@ -1,6 +1,7 @@
 //! The built-in providers: offline, free, deterministic for a seed.
 //!
-//! - text: the `story` module's slot-filling generator over native sentence packs in five languages;
+//! - text: the `story` module's storyteller: six plots per occasion and language, told through
+//!   the hero (see its module doc);
 //! - speech: the `espeak-ng` program, encoded to MP3 (the `speech` module);
 //! - pictures: SVG vector art rendered to PNG ([`images`]);
 //! - scenes: the story's paragraphs, timed by their character offsets;
@@ -11,6 +12,8 @@ mod lang;
 mod rng;
 pub(crate) mod speech;
 mod story;
+
+pub use story::{AbilityFrame, Composed};
 
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -83,6 +86,35 @@ fn join_error(e: tokio::task::JoinError) -> AiError {
     }
 }
 
+/// Write `request`'s story with the built-in storyteller and say what it was built from
+/// (plots, topic, ability frame): the library entry point of the writer's tests and of
+/// `docs/STORIES.md`. The hero and a custom event are screened first, as in
+/// [`StoryWriter::write_story`].
+pub fn compose(request: &StoryRequest) -> Result<story::Composed, AiError> {
+    let hero = safety::screen_hero(&request.hero)?;
+    let occasion = match &request.occasion {
+        Occasion::Custom(ev) => Occasion::Custom(safety::screen_event(ev)?),
+        o => o.clone(),
+    };
+    Ok(compose_screened(&hero, &occasion, request))
+}
+
+fn compose_screened(hero: &Hero, occasion: &Occasion, request: &StoryRequest) -> story::Composed {
+    let number = request
+        .story_number
+        .or(request.seed)
+        .unwrap_or_else(clock_seed);
+    story::compose(
+        hero,
+        occasion,
+        story::Options {
+            language: request.language,
+            length: request.length(),
+            number,
+        },
+    )
+}
+
 #[async_trait]
 impl StoryWriter for Builtin {
     async fn write_story(&self, request: &StoryRequest) -> Result<Generated<StoryText>, AiError> {
@@ -91,8 +123,7 @@ impl StoryWriter for Builtin {
             Occasion::Custom(ev) => Occasion::Custom(safety::screen_event(ev)?),
             o => o.clone(),
         };
-        let seed = request.seed.unwrap_or_else(clock_seed);
-        let text = story::write(&hero, &occasion, request.language, seed);
+        let text = compose_screened(&hero, &occasion, request).text;
         let mut usage = UsageInfo::builtin(models::TEXT);
         usage.characters = text.content.chars().count() as i64;
         // The phrase packs are reviewed and the user's fields screened, so this never fires

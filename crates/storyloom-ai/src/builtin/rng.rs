@@ -23,16 +23,6 @@ impl Rng {
         (self.next_u64() % n.max(1) as u64) as usize
     }
 
-    /// One element of a non-empty slice (the first when empty is impossible by construction,
-    /// but we return `""`-like defaults through `Option` to stay panic-free).
-    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
-        if items.is_empty() {
-            None
-        } else {
-            items.get(self.below(items.len()))
-        }
-    }
-
     /// A float in `0.0..1.0`.
     pub(crate) fn unit(&mut self) -> f32 {
         (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32

@@ -45,6 +45,8 @@ fn request(
         occasion,
         language,
         seed: Some(seed),
+        length: None,
+        story_number: None,
     }
 }
 

@@ -6,3 +6,4 @@ mod builtin;
 mod common;
 mod corpus;
 mod openai;
+mod storyteller;

@@ -9,7 +9,7 @@ use storyloom_ai::{
     AiError, EventEnhancer, Illustrator, Narrator, Occasion, OpenAiConfig, RetryPolicy,
     SceneExtractor, StoryRequest, StoryWriter,
 };
-use storyloom_domain::{EventType, Language, Voice};
+use storyloom_domain::{EventType, Language, StoryLength, Voice};
 use wiremock::matchers::{body_partial_json, header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -238,6 +238,8 @@ fn story_request() -> StoryRequest {
         occasion: Occasion::Builtin(EventType::Bedtime),
         language: Language::Fr,
         seed: Some(9),
+        length: None,
+        story_number: None,
     }
 }
 
@@ -276,6 +278,61 @@ async fn story_request_is_checked_and_answer_parsed() {
     assert_eq!(data["hero"]["traits"], json!(["brave", "kind"]));
     assert_eq!(data["occasion"]["eventType"], "bedtime");
     assert!(body["seed"].is_u64());
+}
+
+#[tokio::test]
+async fn story_prompt_carries_length_hero_event_and_language() {
+    let server = MockServer::start().await;
+    chat_mock()
+        .respond_with(chat(json!({"title": "T", "content": "C"})))
+        .mount(&server)
+        .await;
+    let client = fast(&server);
+    let mut r = story_request();
+    r.hero.age = 7;
+    r.language = Language::De;
+    r.occasion = Occasion::Builtin(EventType::Adventure);
+    for (length, words) in [
+        (Some(StoryLength::Short), 250u64),
+        (Some(StoryLength::Long), 1250),
+        // No length: by age (7 → medium).
+        (None, 625),
+    ] {
+        r.length = length;
+        client.write_story(&r).await.unwrap();
+        let body = bodies(&server).await.pop().unwrap();
+        let system = body["messages"][0]["content"].as_str().unwrap();
+        assert!(system.contains("German"), "{system}");
+        assert!(system.contains(&format!("about {words} words")), "{system}");
+        let data: Value =
+            serde_json::from_str(body["messages"][1]["content"].as_str().unwrap()).unwrap();
+        assert_eq!(data["length"]["words"], words);
+        assert_eq!(
+            data["length"]["name"],
+            length.unwrap_or(StoryLength::Medium).name()
+        );
+        assert_eq!(data["language"], "de");
+        assert_eq!(data["occasion"]["eventType"], "adventure");
+        assert_eq!(data["hero"]["age"], 7);
+        assert_eq!(data["hero"]["traits"], json!(["brave", "kind"]));
+        assert_eq!(data["hero"]["specialAbility"], "can talk to animals");
+        assert_eq!(
+            data["hero"]["appearance"],
+            "curly hair and a yellow raincoat"
+        );
+        assert!(
+            data["heroLooks"]
+                .as_str()
+                .unwrap()
+                .contains("yellow raincoat")
+        );
+        // The completion budget follows the length: ~2 tokens a German word, with margin.
+        let max = body["max_tokens"].as_u64().unwrap();
+        assert!(
+            max >= words * 2 && max <= words * 3 + 200,
+            "{words} words → max_tokens {max}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use storyloom_domain::{
-    AudioRequest, EntityKind, GenerationStatus, IllustrationStatus, Language, Story, StoryCreate,
-    StoryUpdate, Voice,
+    AudioRequest, EntityKind, GenerationStatus, IllustrationStatus, Story, StoryCreate, StoryUpdate,
 };
 use uuid::Uuid;
 
@@ -52,8 +51,21 @@ pub async fn run(ctx: &Ctx, cmd: StoryCmd) -> CliResult<()> {
             story,
             voice,
             language,
+            regenerate,
             wait,
-        } => audio(ctx, &story, voice, language, wait).await,
+        } => {
+            audio(
+                ctx,
+                &story,
+                AudioRequest {
+                    language,
+                    voice,
+                    regenerate,
+                },
+                wait,
+            )
+            .await
+        }
         StoryCmd::Illustrations { story, wait } => illustrations(ctx, &story, wait).await,
     }
 }
@@ -335,6 +347,7 @@ async fn new(ctx: &Ctx, a: StoryNewArgs) -> CliResult<()> {
         generate_audio: a.audio,
         generate_illustrations: a.illustrations,
         voice: a.voice,
+        length: a.length,
         title: a.title,
         content,
     };
@@ -501,6 +514,7 @@ async fn edit(
                 title,
                 content,
                 is_favorite: None,
+                language: None,
             },
         )
         .await?;
@@ -549,13 +563,7 @@ async fn delete(ctx: &Ctx, query: &str, yes: bool) -> CliResult<()> {
     Ok(())
 }
 
-async fn audio(
-    ctx: &Ctx,
-    query: &str,
-    voice: Option<Voice>,
-    language: Option<Language>,
-    wait: WaitArgs,
-) -> CliResult<()> {
+async fn audio(ctx: &Ctx, query: &str, request: AudioRequest, wait: WaitArgs) -> CliResult<()> {
     ctx.require_online("narrating a story")?;
     ctx.sync_best_effort().await?;
     let story = find(ctx, query).await?;
@@ -564,7 +572,7 @@ async fn audio(
     let asked = ctx
         .client
         .stories()
-        .generate_audio(story.id, AudioRequest { language, voice })
+        .generate_audio(story.id, request)
         .await;
     spinner.finish_and_clear();
     let mut story = asked?;

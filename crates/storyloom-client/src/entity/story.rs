@@ -1,5 +1,5 @@
-//! Story (SYNC.md): title and content keep both sides (a clash is parked as a conflict for
-//! the app), `isFavorite` goes to the last writer by edit time, `playCount` merges by sum of
+//! Story (SYNC.md): title, content and language keep both sides (a clash is parked as a
+//! conflict for the app), `isFavorite` goes to the last writer by edit time, `playCount` merges by sum of
 //! increments. Edited locally but deleted on the server, a story becomes a conflict. It
 //! belongs to its hero and goes with it.
 //!
@@ -33,6 +33,8 @@ static SPEC: Spec = Spec {
     fields: &[
         Field::new("title", Merge::KeepBoth),
         Field::new("content", Merge::KeepBoth),
+        // The language describes the text, so it merges like the text.
+        Field::new("language", Merge::KeepBoth),
         Field::new(IS_FAVORITE, Merge::LastWriterByEditTime),
         Field::new(PLAY_COUNT, Merge::SumOfIncrements),
     ],
@@ -86,6 +88,9 @@ impl SyncEntity for Story {
             audio_url: None,
             audio_duration: None,
             audio_generation_status: GenerationStatus::None,
+            audio_stale: false,
+            // An import has no written-for length.
+            length: None,
             illustration_status: IllustrationStatus::None,
             illustration_count: 0,
             is_favorite: false,
@@ -109,6 +114,7 @@ impl SyncEntity for Story {
             generate_audio: false,
             generate_illustrations: false,
             voice: None,
+            length: None,
             title: Some(self.title.clone()),
             content: Some(self.content.clone()),
         };

@@ -124,7 +124,7 @@ fn field_names_come_from_the_types() {
     // The guard above is only as good as the names it reads: they are the serde names.
     assert_eq!(
         field_names::<StoryUpdate>(),
-        ["title", "content", "isFavorite"]
+        ["title", "content", "isFavorite", "language"]
     );
     assert!(field_names::<HeroUpdate>().contains(&"specialAbility"));
     assert!(field_names::<CustomEventUpdate>().contains(&"pictogramEmoji"));

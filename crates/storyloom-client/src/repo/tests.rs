@@ -63,6 +63,7 @@ fn import(hero_id: uuid::Uuid, title: &str) -> StoryCreate {
         generate_audio: false,
         generate_illustrations: false,
         voice: None,
+        length: None,
         title: Some(title.into()),
         content: Some("Once.".into()),
     }

@@ -405,6 +405,7 @@ fn import(title: &str) -> storyloom_domain::StoryCreate {
         generate_audio: false,
         generate_illustrations: false,
         voice: None,
+        length: None,
         title: Some(title.into()),
         content: Some("Once.".into()),
     }

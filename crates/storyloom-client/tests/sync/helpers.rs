@@ -94,6 +94,7 @@ pub fn imported_story(hero_id: Uuid, title: &str) -> StoryCreate {
         generate_audio: false,
         generate_illustrations: false,
         voice: None,
+        length: None,
         title: Some(title.into()),
         content: Some("Once upon a time.".into()),
     }

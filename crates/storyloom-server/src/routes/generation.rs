@@ -46,7 +46,9 @@ async fn accepted<T: serde::Serialize + HasMedia>(
 
 #[utoipa::path(post, path = "/api/stories/{id}/audio", tag = "generation", params(("id" = Uuid, Path)),
     request_body = AudioRequest,
-    responses((status = 202, body = Envelope<Story>), (status = 404), (status = 429)), security(("bearer" = [])))]
+    responses((status = 202, description = "narration queued", body = Envelope<Story>),
+        (status = 200, description = "the narration is complete and matches the text (no `regenerate`): the story as it is", body = Envelope<Story>),
+        (status = 404), (status = 429)), security(("bearer" = [])))]
 pub async fn audio(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -54,7 +56,10 @@ pub async fn audio(
     OptionalJson(body): OptionalJson<AudioRequest>,
 ) -> ApiResult<Response> {
     let (story, r) = generation::request_audio(&state, auth.caller(), id, &body).await?;
-    Ok(accepted(&state, story, &r).await)
+    Ok(match r {
+        Some(r) => accepted(&state, story, &r).await,
+        None => ok(&state, story).await,
+    })
 }
 
 #[utoipa::path(post, path = "/api/stories/{id}/illustrations", tag = "generation", params(("id" = Uuid, Path)),

@@ -39,6 +39,7 @@ pub async fn list(
     let filter = StoryFilter {
         hero_id: p.hero_id.map(HeroId),
         favorite: p.favorite,
+        occasion: None,
     };
     let (stories, total) = state.store.list_stories(auth.id(), filter, p.page).await?;
     Ok(page(

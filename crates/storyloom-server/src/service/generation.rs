@@ -4,10 +4,10 @@
 
 use storyloom_ai::{Occasion, StoryRequest, StoryText};
 use storyloom_domain::{
-    AvatarRequest, CustomEvent, CustomEventId, Hero, HeroId, Operation, Story, StoryCreate,
-    StoryId, UsageRecordId, UserId,
+    AvatarRequest, CustomEvent, CustomEventId, GenerationStatus, Hero, HeroId, Operation, Story,
+    StoryCreate, StoryId, StoryLength, UsageRecordId, UserId, Voice,
 };
-use storyloom_store::{NewJob, StoreError};
+use storyloom_store::{NewJob, Page, StoreError, StoryFilter, StoryOccasion};
 use uuid::Uuid;
 
 use super::{Caller, Versioned, announce, missing, now};
@@ -23,12 +23,47 @@ fn seed_of(id: StoryId) -> u64 {
     (b as u64) ^ ((b >> 64) as u64)
 }
 
-/// Write a story's text on a reserved `story_generation` slot.
+/// The narration voice when a request names none: one that fits the hero's traits
+/// ([`Hero::fitting_voice`]: calm and gentle heroes get a soft voice, energetic and
+/// adventurous ones a lively voice, always the same for the same hero), else the profile's.
+pub(super) fn narration_voice(requested: Option<Voice>, hero: &Hero, caller: &Caller) -> Voice {
+    requested
+        .or_else(|| hero.fitting_voice())
+        .unwrap_or(caller.voice)
+}
+
+/// How many stories `hero` already has for this occasion: the built-in storyteller walks
+/// through its plots by this number, so a family's next story is not a repeat.
+async fn story_number(
+    state: &AppState,
+    user: UserId,
+    hero: &Hero,
+    occasion: &Occasion,
+) -> ApiResult<u64> {
+    let occasion = match occasion {
+        Occasion::Builtin(e) => StoryOccasion::Builtin(*e),
+        Occasion::Custom(ev) => StoryOccasion::Custom(ev.id),
+    };
+    let filter = StoryFilter {
+        hero_id: Some(hero.id),
+        favorite: None,
+        occasion: Some(occasion),
+    };
+    let page = Page {
+        limit: 1,
+        offset: 0,
+    };
+    let (_, total) = state.store.list_stories(user.uuid(), filter, page).await?;
+    Ok(u64::try_from(total).unwrap_or(0))
+}
+
+/// Write a story's text of `length` on a reserved `story_generation` slot.
 pub(super) async fn write_story(
     state: &AppState,
     user: UserId,
     id: StoryId,
     body: &StoryCreate,
+    length: StoryLength,
     hero: Hero,
     event: Option<CustomEvent>,
 ) -> ApiResult<(StoryText, Reservation)> {
@@ -42,12 +77,15 @@ pub(super) async fn write_story(
             ));
         }
     };
+    let story_number = story_number(state, user, &hero, &occasion).await?;
     let r = quota::reserve(state, user, Operation::StoryGeneration).await?;
     let request = StoryRequest {
         hero,
         occasion,
         language: body.language,
         seed: Some(seed_of(id)),
+        length: Some(length),
+        story_number: Some(story_number),
     };
     let text = quota::call(state, &r, state.ai.story_writer.write_story(&request)).await?;
     Ok((text, r))
@@ -78,14 +116,25 @@ async fn queue<T: Versioned>(
     }
 }
 
-/// Narrate a story (again) in `language`/`voice`, or the story's language and the caller's
-/// voice.
+/// Whether `story` already has narration that matches its text: completed and not stale.
+/// Asking for narration again without `regenerate` answers such a story as it is.
+pub fn narration_is_current(story: &Story) -> bool {
+    story.audio_generation_status == GenerationStatus::Completed
+        && story.audio_url.is_some()
+        && !story.audio_stale
+}
+
+/// Narrate a story in `language`/`voice`, or the story's language and a voice that fits the
+/// hero ([`narration_voice`]). A completed narration that still matches the text is answered
+/// as it is (`None`: nothing queued, no quota used) unless `body.regenerate`; a stale one, or
+/// one asked to be regenerated, is narrated again from the current text, the old audio
+/// staying playable until the new one replaces it.
 pub async fn request_audio(
     state: &AppState,
     caller: Caller,
     id: StoryId,
     body: &storyloom_domain::AudioRequest,
-) -> ApiResult<(Story, Reservation)> {
+) -> ApiResult<(Story, Option<Reservation>)> {
     let user = caller.user;
     let story = state
         .store
@@ -93,9 +142,22 @@ pub async fn request_audio(
         .await
         .map_err(missing("story"))?;
     super::stories::refuse_flagged(state, user, &story).await?;
+    if !body.regenerate && narration_is_current(&story) {
+        return Ok((story, None));
+    }
     let language = body.language.unwrap_or(story.language);
-    let voice = body.voice.unwrap_or(caller.voice);
-    queue(
+    let voice = match body.voice {
+        Some(v) => v,
+        None => {
+            let hero = state
+                .store
+                .get_hero(user.uuid(), story.hero_id)
+                .await
+                .map_err(missing("hero"))?;
+            narration_voice(None, &hero, &caller)
+        }
+    };
+    let (story, r) = queue(
         state,
         user,
         Operation::AudioGeneration,
@@ -108,7 +170,8 @@ pub async fn request_audio(
         },
         async |job| state.store.request_audio(user, id, job).await,
     )
-    .await
+    .await?;
+    Ok((story, Some(r)))
 }
 
 /// Illustrate a story (again).

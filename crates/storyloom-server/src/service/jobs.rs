@@ -15,7 +15,7 @@ use storyloom_media::MediaKey;
 use storyloom_store::{JobRecord, StoreError, StoreResult};
 
 use super::{Committed, now};
-use crate::{events_hub::LiveEvent, state::AppState};
+use crate::{error::ApiResult, events_hub::LiveEvent, state::AppState};
 
 /// A job's owner, as the typed id its writes take.
 fn owner(job: &JobRecord) -> UserId {
@@ -82,14 +82,15 @@ pub async fn audio_started(state: &AppState, job: &JobRecord) -> StoreResult<Opt
     Ok(Some(story))
 }
 
-/// Narration stored at `key`: record it, then drop the audio it replaced.
+/// Narration stored at `key`: record it, then drop the audio it replaced. An edit while
+/// narrating leaves the new audio reading the old text: it is marked stale at once.
 pub async fn audio_done(
     state: &AppState,
     job: &JobRecord,
     story: &Story,
     key: &MediaKey,
     duration: f64,
-) -> StoreResult<bool> {
+) -> ApiResult<bool> {
     let user = owner(job);
     let name = key.to_string();
     let recorded = state
@@ -106,6 +107,7 @@ pub async fn audio_done(
     let Some(s) = keep(state, key, recorded).await? else {
         return Ok(false);
     };
+    let s = super::stories::narration_stored(state, user, story, s).await?;
     if let Some(old) = story.audio_url.clone().filter(|old| *old != name) {
         state.media.delete_keys(&[old]).await;
     }

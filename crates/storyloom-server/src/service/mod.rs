@@ -131,6 +131,8 @@ pub struct Caller {
     pub voice: storyloom_domain::Voice,
     /// Language for generation that has no story language (event enhancement).
     pub language: storyloom_domain::Language,
+    /// Length of stories created without one (`None`: by the hero's age).
+    pub story_length: Option<storyloom_domain::StoryLength>,
 }
 
 /// The row version of a synced entity, which a write announces.

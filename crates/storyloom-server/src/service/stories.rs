@@ -2,7 +2,7 @@
 
 use storyloom_domain::{
     CustomEvent, GenerationStatus, Hero, IllustrationStatus, MutationId, Operation, Story,
-    StoryCreate, StoryId, StoryUpdate, UserId,
+    StoryCreate, StoryId, StoryLength, StoryUpdate, UserId,
 };
 use storyloom_store::{Deleted, NewStory, PlayOnce, StoreError};
 
@@ -141,6 +141,16 @@ async fn cancel_all(state: &AppState, reservations: &[Reservation]) {
     }
 }
 
+/// The length a generated story is written for: the request's, else the profile's
+/// `defaultStoryLength`, else by the hero's age ([`StoryLength::for_age`]). Imports have none.
+pub fn story_length(body: &StoryCreate, caller: &Caller, hero: &Hero) -> Option<StoryLength> {
+    (!body.is_import()).then(|| {
+        body.length
+            .or(caller.story_length)
+            .unwrap_or_else(|| StoryLength::for_age(hero.age))
+    })
+}
+
 /// Write (or take) the text and store the story with its queued jobs in one transaction.
 #[allow(clippy::too_many_arguments)]
 async fn store_new(
@@ -154,10 +164,14 @@ async fn store_new(
     content_flagged: bool,
 ) -> ApiResult<StoryCreated> {
     let user = caller.user;
-    let (title, content, reservation) = match (&body.title, &body.content) {
-        (Some(title), Some(content)) => (title.clone(), content.clone(), None),
-        _ => {
-            let (text, r) = generation::write_story(state, user, id, body, hero, event).await?;
+    let length = story_length(body, &caller, &hero);
+    let voice = generation::narration_voice(body.voice, &hero, &caller);
+    let (title, content, reservation) = match (&body.title, &body.content, length) {
+        (Some(title), Some(content), _) => (title.clone(), content.clone(), None),
+        (_, _, length) => {
+            let length = length.unwrap_or_else(|| StoryLength::for_age(hero.age));
+            let (text, r) =
+                generation::write_story(state, user, id, body, length, hero, event).await?;
             (text.title, text.content, Some(r))
         }
     };
@@ -168,7 +182,7 @@ async fn store_new(
                 Operation::AudioGeneration => JobSpec::Audio {
                     record_id: r.record_id,
                     language: body.language,
-                    voice: body.voice.unwrap_or(caller.voice),
+                    voice,
                 },
                 _ => JobSpec::Illustrations {
                     record_id: r.record_id,
@@ -185,6 +199,7 @@ async fn store_new(
         event_type: body.event_type,
         custom_event_id: body.custom_event_id,
         language: body.language,
+        length,
         audio_status: if body.generate_audio {
             GenerationStatus::Pending
         } else {
@@ -222,9 +237,21 @@ async fn hero_age(state: &AppState, user: UserId, story: &Story) -> ApiResult<i6
     Ok(hero.map_err(missing("hero"))?.age)
 }
 
-/// Apply a patch (title, text, favourite), checking `if_match`. Edited text is screened
-/// (an unsafe edit is 403 `CONTENT_REJECTED`); an edit that leaves a flagged story's whole
-/// text clean clears its flag.
+/// Whether narration no longer matches `cur` after `patch`: the patch changes what the
+/// narration reads (title, content or language) of a story that has audio. Once stale, a story
+/// stays stale until new narration replaces the audio (the store clears the flag then).
+pub fn audio_stale_after(cur: &Story, patch: &StoryUpdate) -> bool {
+    let changes = patch.title.as_ref().is_some_and(|t| *t != cur.title)
+        || patch.content.as_ref().is_some_and(|c| *c != cur.content)
+        || patch.language.is_some_and(|l| l != cur.language);
+    cur.audio_stale || (changes && cur.audio_url.is_some())
+}
+
+/// Apply a patch (title, text, language, favourite), checking `if_match`. Edited text is
+/// screened (an unsafe edit is 403 `CONTENT_REJECTED`), and an edit that leaves a flagged
+/// story's whole text clean clears its flag. An edit of what the narration reads marks existing
+/// narration `audioStale` ([`audio_stale_after`]); the old audio stays playable until
+/// `POST /api/stories/{id}/audio` replaces it.
 pub async fn update(
     state: &AppState,
     user: UserId,
@@ -232,34 +259,68 @@ pub async fn update(
     patch: &StoryUpdate,
     if_match: Option<i64>,
 ) -> ApiResult<Story> {
-    let mut age = None;
-    let mut was_flagged = false;
-    if patch.title.is_some() || patch.content.is_some() {
-        let current = state
-            .store
-            .get_story(user, id)
-            .await
-            .map_err(missing("story"))?;
-        age = Some(hero_age(state, user, &current).await?);
-        was_flagged = current.content_flagged;
-    }
+    let cur = state
+        .store
+        .get_story(user, id)
+        .await
+        .map_err(missing("story"))?;
+    let text_edited = patch.title.is_some() || patch.content.is_some();
+    let age = if text_edited {
+        Some(hero_age(state, user, &cur).await?)
+    } else {
+        None
+    };
     let patch = &safety::story_edit(patch, age)?;
+    let stale = audio_stale_after(&cur, patch);
     let mut story = stored(
         state,
         "story",
         state
             .store
-            .update_story(user, id, patch, if_match, now())
+            .update_story(user, id, patch, stale, if_match, now())
             .await,
     )
     .await?;
-    if was_flagged && safety::story_flag(&story.title, &story.content, age)?.is_none() {
+    if text_edited
+        && cur.content_flagged
+        && safety::story_flag(&story.title, &story.content, age)?.is_none()
+    {
         story = state
             .store
             .set_story_flag(user, id, false, now())
             .await
             .map_err(missing("story"))?;
     }
+    announce(state, user, story.version).await;
+    Ok(story)
+}
+
+/// Narration of `narrated` was stored and the story is now `current`: if the text changed
+/// while the narration was being made, the new audio reads the old text, so it is stale.
+pub async fn narration_stored(
+    state: &AppState,
+    user: UserId,
+    narrated: &Story,
+    current: Story,
+) -> ApiResult<Story> {
+    let changed = current.title != narrated.title
+        || current.content != narrated.content
+        || current.language != narrated.language;
+    if !changed || current.audio_stale {
+        return Ok(current);
+    }
+    let story = state
+        .store
+        .update_story(
+            user,
+            current.id,
+            &StoryUpdate::default(),
+            true,
+            None,
+            now(),
+        )
+        .await
+        .map_err(missing("story"))?;
     announce(state, user, story.version).await;
     Ok(story)
 }

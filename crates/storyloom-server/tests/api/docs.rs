@@ -83,3 +83,32 @@ async fn every_published_route_is_in_api_md() {
             .join("\n")
     );
 }
+
+/// Issue 19's fields are in the published document, with the length as an enum.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_document_has_lengths_staleness_and_regeneration() {
+    let s = TestServer::start(DbKind::Sqlite).await;
+    let r = s.anon().get("/openapi.json").await;
+    let schemas = &r.body["components"]["schemas"];
+    for (schema, field) in [
+        ("StoryCreate", "length"),
+        ("Story", "length"),
+        ("Story", "audioStale"),
+        ("StoryUpdate", "language"),
+        ("AudioRequest", "regenerate"),
+        ("Profile", "defaultStoryLength"),
+        ("ProfileUpdate", "defaultStoryLength"),
+    ] {
+        assert!(
+            !schemas[schema]["properties"][field].is_null(),
+            "{schema}.{field} missing: {}",
+            schemas[schema]
+        );
+    }
+    assert_eq!(
+        schemas["StoryLength"]["enum"],
+        serde_json::json!(["short", "medium", "long"]),
+        "{}",
+        schemas["StoryLength"]
+    );
+}

@@ -856,7 +856,80 @@ async fn jobs_finishing_after_account_deletion_leave_no_media(kind: DbKind) {
     assert!(left.is_empty(), "media left behind: {left:?}");
 }
 
+/// Issue 19 item 5: an edit of what the narration reads marks it stale (the old audio still
+/// plays); asking again without `regenerate` answers a current narration as it is, and with
+/// it (or when stale) narrates the new text.
+async fn edits_mark_narration_stale_and_regenerate_narrates_the_new_text(kind: DbKind) {
+    let s = TestServer::start(kind).await;
+    let u = s.user().await;
+    let hero = hero_aged(&u, "Tom", 6).await;
+    let story = generate(
+        &u,
+        json!({"heroId": hero["id"], "eventType": "bedtime", "language": "en",
+               "generateAudio": true}),
+    )
+    .await;
+    let id = story["id"].as_str().unwrap().to_owned();
+    let path = format!("/stories/{id}");
+    let done = wait_for(&u, &path, |s| s["audioGenerationStatus"] == "completed").await;
+    assert_eq!(done["audioStale"], false);
+    let first_audio = done["audioUrl"].as_str().unwrap().to_owned();
+    let first_version = done["version"].as_i64().unwrap();
+
+    // Asking again for a current narration: answered as it is, nothing queued or counted.
+    let again = u.post(&format!("{path}/audio"), json!({})).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!(again.data()["audioGenerationStatus"], "completed");
+    assert_eq!(again.data()["version"], first_version);
+    assert_eq!(usage_of(&u, "audio_generation").await, 1);
+
+    // A favourite flag is not text: still current.
+    let fav = u.patch(&path, json!({"isFavorite": true})).await;
+    assert_eq!(fav.data()["audioStale"], false);
+    // A new title is: stale, and the old audio still plays.
+    let edited = u
+        .patch(&path, json!({"title": "Tom and the quiet moon"}))
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{}", edited.body);
+    assert_eq!(edited.data()["audioStale"], true);
+    assert_eq!(edited.data()["audioGenerationStatus"], "completed");
+    let still = download(edited.data()["audioUrl"].as_str().unwrap(), None).await;
+    assert_eq!(still.status(), StatusCode::OK);
+
+    // Regenerating narrates the new text and clears the flag.
+    let regen = u
+        .post(&format!("{path}/audio"), json!({"regenerate": true}))
+        .await;
+    assert_eq!(regen.status, StatusCode::ACCEPTED, "{}", regen.body);
+    let renewed = wait_for(&u, &path, |s| {
+        s["audioGenerationStatus"] == "completed" && s["audioStale"] == false
+    })
+    .await;
+    assert_ne!(renewed["audioUrl"].as_str().unwrap(), first_audio);
+    assert_eq!(usage_of(&u, "audio_generation").await, 2);
+
+    // Content and language edits mark it stale too; a stale narration is narrated again
+    // even without `regenerate`.
+    for patch in [
+        json!({"content": "Tom slept.\n\nGood night, Tom."}),
+        json!({"language": "fr"}),
+    ] {
+        let r = u.patch(&path, patch.clone()).await;
+        assert_eq!(r.status, StatusCode::OK, "{patch}: {}", r.body);
+        assert_eq!(r.data()["audioStale"], true, "{patch}");
+        let asked = u.post(&format!("{path}/audio"), json!({})).await;
+        assert_eq!(asked.status, StatusCode::ACCEPTED, "{}", asked.body);
+        wait_for(&u, &path, |s| {
+            s["audioGenerationStatus"] == "completed" && s["audioStale"] == false
+        })
+        .await;
+    }
+    let fr = u.get(&path).await;
+    assert_eq!(fr.data()["language"], "fr");
+}
+
 db_tests!(
+    edits_mark_narration_stale_and_regenerate_narrates_the_new_text,
     jobs_finishing_after_account_deletion_leave_no_media,
     every_answer_carries_signed_media_urls,
     stories_in_every_language_name_the_hero,

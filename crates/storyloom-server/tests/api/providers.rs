@@ -442,8 +442,106 @@ fn kind_name(kind: DbKind) -> &'static str {
     }
 }
 
+/// Issue 19: what reaches OpenAI for a story carries its length (in the prompt and as
+/// `max_tokens`), the hero's age, traits, ability and looks, the occasion and the language;
+/// with no voice named, the narrator's voice fits the hero's traits.
+async fn openai_story_prompts_carry_length_hero_and_occasion(kind: DbKind) {
+    let fake = MockServer::start().await;
+    let (mp3, _) = real_media().await;
+    chat_mock("You write bedtime stories")
+        .respond_with(chat(json!({
+            "title": "Ida und die Geburtstagsüberraschung",
+            "content": "Ida spricht mit Eulen.\n\nDann schlief Ida ein."
+        })))
+        .expect(2)
+        .mount(&fake)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/audio/speech"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(mp3, "audio/mpeg"))
+        .expect(1)
+        .mount(&fake)
+        .await;
+    let ai = openai(&fake, 1);
+    let s = TestServer::start_with(kind, move |c| c.ai = ai.clone()).await;
+    let u = s.user().await;
+    let hero = u
+        .post(
+            "/heroes",
+            json!({"name": "Ida", "age": 7, "traits": ["calm", "gentle"],
+                   "specialAbility": "spricht mit Eulen", "appearance": "a yellow raincoat"}),
+        )
+        .await;
+    let hid = hero.data()["id"].as_str().unwrap().to_owned();
+    let p = u
+        .patch("/user/profile", json!({"defaultStoryLength": "long"}))
+        .await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    let r = u
+        .post(
+            "/stories",
+            json!({"heroId": hid, "eventType": "birthday", "language": "de", "generateAudio": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.data()["length"], "long", "the profile's default");
+    let id = r.data()["id"].as_str().unwrap().to_owned();
+    wait_for(&u, &format!("/stories/{id}"), |s| {
+        s["audioGenerationStatus"] == "completed"
+    })
+    .await;
+    // A request's own length wins over the profile's.
+    let r = u
+        .post(
+            "/stories",
+            json!({"heroId": hid, "eventType": "birthday", "language": "de", "length": "short"}),
+        )
+        .await;
+    assert_eq!(r.data()["length"], "short");
+
+    let received = fake.received_requests().await.unwrap();
+    let chats: Vec<Value> = received
+        .iter()
+        .filter(|r| r.url.path() == "/v1/chat/completions")
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect();
+    for (body, (name, words)) in chats.iter().zip([("long", 1250), ("short", 250)]) {
+        let system = body["messages"][0]["content"].as_str().unwrap();
+        assert!(system.contains("German"), "{system}");
+        assert!(system.contains(&format!("about {words} words")), "{system}");
+        let data: Value =
+            serde_json::from_str(body["messages"][1]["content"].as_str().unwrap()).unwrap();
+        assert_eq!(data["length"]["name"], name);
+        assert_eq!(data["length"]["words"], words);
+        assert_eq!(data["language"], "de");
+        assert_eq!(data["occasion"]["eventType"], "birthday");
+        assert_eq!(data["hero"]["age"], 7);
+        assert_eq!(data["hero"]["traits"], json!(["calm", "gentle"]));
+        assert_eq!(data["hero"]["specialAbility"], "spricht mit Eulen");
+        assert!(
+            data["heroLooks"]
+                .as_str()
+                .unwrap()
+                .contains("a yellow raincoat")
+        );
+        let max = body["max_tokens"].as_u64().unwrap();
+        assert!(max >= words * 2, "{words} words, max_tokens {max}");
+    }
+    let speech: Value = received
+        .iter()
+        .find(|r| r.url.path() == "/v1/audio/speech")
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .unwrap();
+    let voice = speech["voice"].as_str().unwrap();
+    assert!(
+        ["shimmer", "sage"].contains(&voice),
+        "a calm, gentle hero gets a soft voice, not {voice}"
+    );
+}
+
 db_tests!(
     a_hanging_provider_times_out_and_the_job_fails,
+    openai_story_prompts_carry_length_hero_and_occasion,
     openai_end_to_end,
     openai_failures_are_reported_and_retried,
     openai_unsafe_stories_are_written_again_then_refused,

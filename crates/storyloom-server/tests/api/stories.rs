@@ -1,5 +1,5 @@
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 use storyloom_testkit::{DbKind, TestServer, db_tests};
 
 async fn import_read_edit_play_delete(kind: DbKind) {
@@ -349,7 +349,84 @@ async fn a_play_with_a_play_id_counts_once(kind: DbKind) {
     assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
 }
 
+/// Issue 19 item 4 and 1: the length comes from the request, else the profile, else the
+/// hero's age, and is stored; a hero's consecutive built-in stories tell different plots.
+async fn lengths_and_plots_of_generated_stories(kind: DbKind) {
+    let s = TestServer::start(kind).await;
+    let u = s.user().await;
+    let hero = |name: &str, age: i64| {
+        json!({"name": name, "age": age, "traits": ["brave", "kind"],
+               "specialAbility": "super speed"})
+    };
+    let small = u.post("/heroes", hero("Lia", 4)).await.data()["id"].clone();
+    let big = u.post("/heroes", hero("Ben", 9)).await.data()["id"].clone();
+    let write = async |hero: &Value, extra: Value| {
+        let mut body = json!({"heroId": hero, "eventType": "bedtime", "language": "en"});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let r = u.post("/stories", body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        r.data().clone()
+    };
+    // By age.
+    let a = write(&small, json!({})).await;
+    assert_eq!(a["length"], "short");
+    let b = write(&big, json!({})).await;
+    assert_eq!(b["length"], "medium");
+    // Asked for.
+    let long = write(&big, json!({"length": "long"})).await;
+    assert_eq!(long["length"], "long");
+    let words = |s: &Value| s["content"].as_str().unwrap().split_whitespace().count();
+    assert!(
+        words(&long) > words(&b),
+        "{} vs {}",
+        words(&long),
+        words(&b)
+    );
+    // The profile's default, and back to age.
+    let p = u
+        .patch("/user/profile", json!({"defaultStoryLength": "long"}))
+        .await;
+    assert_eq!(p.data()["defaultStoryLength"], "long");
+    assert_eq!(
+        u.get("/user/profile").await.data()["defaultStoryLength"],
+        "long"
+    );
+    assert_eq!(write(&small, json!({})).await["length"], "long");
+    let p = u
+        .patch("/user/profile", json!({"defaultStoryLength": null}))
+        .await;
+    assert_eq!(p.data()["defaultStoryLength"], Value::Null);
+    assert_eq!(write(&small, json!({})).await["length"], "short");
+    // Imports have none; a wrong length is refused by name.
+    let imported = write(&small, json!({"title": "Mine", "content": "Once."})).await;
+    assert_eq!(imported["length"], Value::Null);
+    let bad = u
+        .post(
+            "/stories",
+            json!({"heroId": small, "eventType": "bedtime", "language": "en", "length": "huge"}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    assert!(bad.body.to_string().contains("length"), "{}", bad.body);
+
+    // Six bedtime stories in a row for a hero: six different plots (titles). Another
+    // account, for its own hourly generation limit.
+    let u = s.user().await;
+    let new = u.post("/heroes", hero("Eva", 6)).await.data()["id"].clone();
+    let mut titles = std::collections::HashSet::new();
+    for _ in 0..6 {
+        let body = json!({"heroId": new, "eventType": "bedtime", "language": "en"});
+        let r = u.post("/stories", body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        titles.insert(r.data()["title"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(titles.len(), 6, "{titles:?}");
+}
+
 db_tests!(
+    lengths_and_plots_of_generated_stories,
     a_play_with_a_play_id_counts_once,
     import_read_edit_play_delete,
     concurrent_plays_add_up,

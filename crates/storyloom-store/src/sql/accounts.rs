@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use storyloom_domain::UserId;
-use storyloom_domain::{ProfileStats, ProfileUpdate};
+use storyloom_domain::{ProfileStats, ProfileUpdate, StoryLength};
 
 use crate::{
     NewUser, SessionRecord, StoreError, StoreResult, UserRecord,
@@ -69,14 +69,19 @@ impl crate::AccountStore for SqlStore {
             };
             let lang = patch.preferred_language.unwrap_or(cur.preferred_language);
             let voice = patch.preferred_voice.unwrap_or(cur.preferred_voice);
+            let length = patch
+                .default_story_length
+                .unwrap_or(cur.default_story_length);
             sqlx::query(
-                "UPDATE users SET name = $2, preferred_language = $3, preferred_voice = $4, updated_at = $5 WHERE id = $1",
+                "UPDATE users SET name = $2, preferred_language = $3, preferred_voice = $4, updated_at = $5, \
+                 default_story_length = $6 WHERE id = $1",
             )
             .bind(ids(user))
             .bind(name)
             .bind(lang.code())
             .bind(voice.name())
             .bind(now)
+            .bind(length.map(StoryLength::name))
             .execute(&self.writer)
             .await?;
             self.user_by_id(user).await
@@ -172,7 +177,8 @@ impl crate::AccountStore for SqlStore {
         // user's latest version (which validates cached answers).
         let row: Option<SessionUserRow> = sqlx::query_as(
             "SELECT s.created_at AS session_created_at, s.expires_at, u.change_seq, \
-             u.id, u.email, u.password_hash, u.name, u.preferred_language, u.preferred_voice, u.created_at \
+             u.id, u.email, u.password_hash, u.name, u.preferred_language, u.preferred_voice, u.created_at, \
+             u.default_story_length \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2",
         )

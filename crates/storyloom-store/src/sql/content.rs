@@ -4,11 +4,12 @@ use async_trait::async_trait;
 
 use storyloom_domain::{
     CustomEvent, CustomEventCreate, CustomEventUpdate, EntityKind, Hero, HeroCreate, HeroUpdate,
-    Story, StoryUpdate,
+    Story, StoryLength, StoryUpdate,
 };
 use storyloom_domain::{CustomEventId, HeroId, StoryId, UserId};
 
 use crate::{
+    StoryOccasion,
     Created, Deleted, Entity, NewStory, Page, StoreError, StoreResult, StoryFilter, batch,
     rows::{
         EVENT_COLS, EventRow, HERO_COLS, HeroRow, STORY_COLS, StoryRow, convert, enum_str, to_json,
@@ -167,6 +168,17 @@ impl crate::ContentStore for SqlStore {
                 " AND is_favorite = 0"
             });
         }
+        // Inlined like the favourite flag: an enum's own name or a UUID we format, never
+        // user text.
+        match f.occasion {
+            Some(StoryOccasion::Builtin(e)) => {
+                filter.push_str(&format!(" AND event_type = '{}'", e.name()));
+            }
+            Some(StoryOccasion::Custom(ev)) => {
+                filter.push_str(&format!(" AND custom_event_id = '{}'", ids(ev)));
+            }
+            None => {}
+        }
         let u = ids(user);
         let hero = f.hero_id.map(ids).unwrap_or_default();
         let list_sql = format!(
@@ -224,8 +236,8 @@ impl crate::ContentStore for SqlStore {
             let version = take_seq(&mut tx, &u, if event.is_some() { 2 } else { 1 }).await?;
             sqlx::query(
                 "INSERT INTO stories (id, user_id, hero_id, title, content, event_type, custom_event_id, language, \
-                 audio_status, illustration_status, version, created_at, updated_at, text_bytes, content_flagged) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14)",
+                 audio_status, illustration_status, version, created_at, updated_at, text_bytes, content_flagged, length) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15)",
             )
             .bind(&i)
             .bind(&u)
@@ -241,6 +253,7 @@ impl crate::ContentStore for SqlStore {
             .bind(s.now)
             .bind(text_bytes(&s.title, &s.content))
             .bind(i64::from(s.content_flagged))
+            .bind(s.length.map(StoryLength::name))
             .execute(&mut *tx)
             .await?;
             if let Some(ev) = event {
@@ -273,6 +286,7 @@ impl crate::ContentStore for SqlStore {
         user: UserId,
         id: StoryId,
         p: &StoryUpdate,
+        audio_stale: bool,
         if_match: Option<i64>,
         now: i64,
     ) -> StoreResult<Story> {
@@ -288,9 +302,10 @@ impl crate::ContentStore for SqlStore {
                 p.title.as_ref().unwrap_or(&cur.title),
                 p.content.as_ref().unwrap_or(&cur.content),
             );
+            let language = p.language.unwrap_or(cur.language);
             sqlx::query(
                 "UPDATE stories SET title = $3, content = $4, is_favorite = $5, version = $6, updated_at = $7, \
-                 text_bytes = $8 WHERE id = $1 AND user_id = $2",
+                 text_bytes = $8, language = $9, audio_stale = $10 WHERE id = $1 AND user_id = $2",
             )
             .bind(&i)
             .bind(&u)
@@ -300,6 +315,8 @@ impl crate::ContentStore for SqlStore {
             .bind(version)
             .bind(now)
             .bind(text_bytes(title, content))
+            .bind(language.code())
+            .bind(i64::from(audio_stale))
             .execute(&mut *tx)
             .await?;
             let mut story = story_by(&mut *tx, &u, &i)

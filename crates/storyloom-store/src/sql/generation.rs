@@ -223,7 +223,8 @@ impl crate::GenerationStore for SqlStore {
             let mut sets = String::from("audio_status = $4, updated_at = $5");
             let mut binds = vec![Bind::Text(Some(enum_str(&status))), Bind::Int(now)];
             if let Some(k) = key {
-                sets.push_str(", audio_key = $6, audio_duration = $7");
+                // New audio narrates the current text: it is no longer stale.
+                sets.push_str(", audio_key = $6, audio_duration = $7, audio_stale = 0");
                 binds.push(Bind::Text(Some(k.to_owned())));
                 binds.push(Bind::Float(duration));
             }

@@ -1,11 +1,11 @@
 //! Heroes, stories and custom events: versions, isolation, counters, concurrent writes.
 
 use storyloom_domain::{EntityKind, HeroCreate, HeroTrait, HeroUpdate, StoryUpdate, new_id};
-use storyloom_store::{Created, Page, StoreError, StoryFilter};
+use storyloom_store::{Created, Page, StoreError, StoryFilter, StoryOccasion};
 use storyloom_testkit::{DbKind, TestDb, db_tests};
 
 use super::{hero_body, story, user};
-use storyloom_domain::HeroId;
+use storyloom_domain::{CustomEventId, HeroId};
 use storyloom_store::prelude::*;
 
 async fn heroes_versions_and_isolation(kind: DbKind) {
@@ -125,6 +125,7 @@ async fn stories_counters_and_filters(kind: DbKind) {
             is_favorite: Some(true),
             ..Default::default()
         },
+        false,
         None,
         5,
     )
@@ -136,6 +137,7 @@ async fn stories_counters_and_filters(kind: DbKind) {
             StoryFilter {
                 hero_id: Some(h.id),
                 favorite: Some(true),
+                occasion: None,
             },
             Page::default(),
         )
@@ -148,12 +150,55 @@ async fn stories_counters_and_filters(kind: DbKind) {
             StoryFilter {
                 hero_id: Some(h.id),
                 favorite: None,
+                occasion: None,
             },
             Page::default(),
         )
         .await
         .unwrap();
     assert_eq!((none.len(), n), (0, 0));
+    // The storyteller's count: a hero's stories of one occasion.
+    let by = |occasion| StoryFilter {
+        hero_id: Some(h.id),
+        favorite: None,
+        occasion: Some(occasion),
+    };
+    let limit1 = Page {
+        limit: 1,
+        offset: 0,
+    };
+    let bedtime = StoryOccasion::Builtin(storyloom_domain::EventType::Bedtime);
+    let birthday = StoryOccasion::Builtin(storyloom_domain::EventType::Birthday);
+    let (_, n) = s.list_stories(u, by(bedtime), limit1).await.unwrap();
+    assert_eq!(n, 2);
+    let (_, n) = s.list_stories(u, by(birthday), limit1).await.unwrap();
+    assert_eq!(n, 0);
+    let (_, n) = s
+        .list_stories(u, by(StoryOccasion::Custom(CustomEventId::new())), limit1)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    // Length round-trips; an edit's staleness and language are stored as given.
+    assert_eq!(
+        s.get_story(u, s1.id).await.unwrap().length,
+        Some(storyloom_domain::StoryLength::Medium)
+    );
+    let edited = s
+        .update_story(
+            u,
+            s1.id,
+            &StoryUpdate {
+                language: Some(storyloom_domain::Language::Fr),
+                ..Default::default()
+            },
+            true,
+            None,
+            5,
+        )
+        .await
+        .unwrap();
+    assert!(edited.audio_stale);
+    assert_eq!(edited.language, storyloom_domain::Language::Fr);
     for _ in 0..3 {
         s.play_story(u, s1.id, 2, 6).await.unwrap();
     }

@@ -50,6 +50,7 @@ pub(crate) fn story(hero: HeroId, title: &str, now: i64) -> NewStory {
         event_type: Some(storyloom_domain::EventType::Bedtime),
         custom_event_id: None,
         language: Language::En,
+        length: Some(storyloom_domain::StoryLength::Medium),
         audio_status: GenerationStatus::None,
         illustration_status: IllustrationStatus::None,
         content_flagged: false,
