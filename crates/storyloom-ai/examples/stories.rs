@@ -29,7 +29,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ];
     for (language, ability) in abilities {
         let hero = Hero {
-            id: uuid::Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0019),
+            id: storyloom_domain::HeroId(uuid::Uuid::from_u128(
+                0x0193_0000_0000_7000_8000_0000_0000_0019,
+            )),
             name: "Maya".into(),
             age: 6,
             traits: vec![HeroTrait::Curious, HeroTrait::Gentle],

@@ -212,7 +212,7 @@ impl Hero {
                 _ => 0,
             })
             .sum();
-        let pick = (self.id.as_u128() % 2) as usize;
+        let pick = (self.id.uuid().as_u128() % 2) as usize;
         match lean.signum() {
             -1 => Some(SOFT_VOICES[pick]),
             1 => Some(LIVELY_VOICES[pick]),
@@ -345,7 +345,7 @@ mod voice_tests {
     fn hero(id: u128, traits: Vec<HeroTrait>) -> Hero {
         let t = DateTime::<Utc>::default();
         Hero {
-            id: Uuid::from_u128(id),
+            id: HeroId(uuid::Uuid::from_u128(id)),
             name: "Mo".into(),
             age: 6,
             traits,

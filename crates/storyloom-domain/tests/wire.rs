@@ -203,8 +203,8 @@ fn usage_and_profile_shapes() {
 fn story_request_shapes() {
     // What a client sends: a create with a length, an edit of the language, a regeneration.
     insta::assert_json_snapshot!(StoryCreate {
-        id: Some(id(2)),
-        hero_id: id(1),
+        id: Some(storyloom_domain::StoryId(id(2))),
+        hero_id: storyloom_domain::HeroId(id(1)),
         event_type: Some(EventType::Bedtime),
         custom_event_id: None,
         language: Language::En,

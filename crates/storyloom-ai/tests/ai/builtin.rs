@@ -496,6 +496,11 @@ async fn providers_from_config() {
 /// child-safety lexicon that judges the parents' text.
 #[tokio::test]
 async fn built_in_stories_pass_the_child_safety_screening() {
+    const LENGTHS: [storyloom_domain::StoryLength; 3] = [
+        storyloom_domain::StoryLength::Short,
+        storyloom_domain::StoryLength::Medium,
+        storyloom_domain::StoryLength::Long,
+    ];
     let mut judged = 0;
     for lang in LANGS {
         for ev in EVENTS {
@@ -505,11 +510,27 @@ async fn built_in_stories_pass_the_child_safety_screening() {
                     occasion: Occasion::Builtin(ev),
                     language: lang,
                     seed: Some(seed),
+                    // Every length and a different plot of the rotation for each age.
+                    length: Some(LENGTHS[(seed % 3) as usize]),
+                    story_number: Some(seed),
                 };
-                let story = Builtin.write_story(&request).await.unwrap().output;
+                // Composed without the writer's own output check, so a flagged text is shown
+                // here with the sentence that trips the lexicon.
+                let story = storyloom_ai::builtin::compose(&request).unwrap().text;
                 for text in [&story.title, &story.content] {
                     let found = storyloom_ai::safety::judge_story(text, Some(age)).unwrap();
-                    assert_eq!(found, None, "{lang:?} {ev:?} age {age}: {text}");
+                    // The shortest run of sentences that is flagged (a phrase of the lexicon
+                    // may span two of them).
+                    let sentences: Vec<&str> =
+                        text.split_inclusive(['.', '!', '?', '\n']).collect();
+                    let culprit = (1..=sentences.len())
+                        .flat_map(|n| sentences.windows(n).map(|w| w.concat()))
+                        .find(|run| {
+                            storyloom_ai::safety::judge_story(run, Some(age))
+                                .unwrap()
+                                .is_some()
+                        });
+                    assert_eq!(found, None, "{lang:?} {ev:?} age {age}: {culprit:?}");
                     judged += 1;
                 }
             }
@@ -522,6 +543,8 @@ async fn built_in_stories_pass_the_child_safety_screening() {
             occasion: Occasion::Custom(custom.clone()),
             language: lang,
             seed: Some(5),
+            length: None,
+            story_number: None,
         };
         let story = Builtin.write_story(&request).await.unwrap().output;
         assert_eq!(

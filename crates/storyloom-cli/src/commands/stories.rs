@@ -569,11 +569,7 @@ async fn audio(ctx: &Ctx, query: &str, request: AudioRequest, wait: WaitArgs) ->
     let story = find(ctx, query).await?;
     ctx.ensure_on_server(EntityKind::Story, story.id).await?;
     let spinner = ctx.out.spinner("Asking for narration…");
-    let asked = ctx
-        .client
-        .stories()
-        .generate_audio(story.id, request)
-        .await;
+    let asked = ctx.client.stories().generate_audio(story.id, request).await;
     spinner.finish_and_clear();
     let mut story = asked?;
     let mut finished = false;

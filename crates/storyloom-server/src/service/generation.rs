@@ -53,7 +53,7 @@ async fn story_number(
         limit: 1,
         offset: 0,
     };
-    let (_, total) = state.store.list_stories(user.uuid(), filter, page).await?;
+    let (_, total) = state.store.list_stories(user, filter, page).await?;
     Ok(u64::try_from(total).unwrap_or(0))
 }
 
@@ -151,7 +151,7 @@ pub async fn request_audio(
         None => {
             let hero = state
                 .store
-                .get_hero(user.uuid(), story.hero_id)
+                .get_hero(user, story.hero_id)
                 .await
                 .map_err(missing("hero"))?;
             narration_voice(None, &hero, &caller)

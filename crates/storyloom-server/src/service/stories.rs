@@ -311,14 +311,7 @@ pub async fn narration_stored(
     }
     let story = state
         .store
-        .update_story(
-            user,
-            current.id,
-            &StoryUpdate::default(),
-            true,
-            None,
-            now(),
-        )
+        .update_story(user, current.id, &StoryUpdate::default(), true, None, now())
         .await
         .map_err(missing("story"))?;
     announce(state, user, story.version).await;

@@ -456,6 +456,8 @@ async fn openai_story_prompts_carry_length_hero_and_occasion(kind: DbKind) {
         .expect(2)
         .mount(&fake)
         .await;
+    // Each story's text is checked by the moderation endpoint before it is kept.
+    moderation(&fake, None, 2).await;
     Mock::given(method("POST"))
         .and(path("/v1/audio/speech"))
         .respond_with(ResponseTemplate::new(200).set_body_raw(mp3, "audio/mpeg"))

@@ -9,8 +9,8 @@ use storyloom_domain::{
 use storyloom_domain::{CustomEventId, HeroId, StoryId, UserId};
 
 use crate::{
-    StoryOccasion,
-    Created, Deleted, Entity, NewStory, Page, StoreError, StoreResult, StoryFilter, batch,
+    Created, Deleted, Entity, NewStory, Page, StoreError, StoreResult, StoryFilter, StoryOccasion,
+    batch,
     rows::{
         EVENT_COLS, EventRow, HERO_COLS, HeroRow, STORY_COLS, StoryRow, convert, enum_str, to_json,
     },

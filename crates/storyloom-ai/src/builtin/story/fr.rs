@@ -190,7 +190,7 @@ pub(super) const TABLES: Tables = Tables {
             ),
             plot(
                 "la grande horloge",
-                "Il était tard, et toute la maison s'était tue.",
+                "Il était tard, et toute la maison était silencieuse.",
                 "Tic, tac, faisait la grande horloge du couloir, si fort que {name} n'arrivait pas à dormir.",
                 "pour faire la paix avec la grande horloge",
                 "Après cela, la grande horloge battit comme un cœur lent et tranquille, et compta doucement les minutes jusqu'au sommeil.",
