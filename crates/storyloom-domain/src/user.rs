@@ -133,6 +133,8 @@ pub struct Profile {
     pub name: Option<String>,
     pub preferred_language: Language,
     pub preferred_voice: Voice,
+    /// IANA zone the Reading Journey counts days in (default `UTC`).
+    pub timezone: crate::journey::Timezone,
     #[serde(with = "crate::time::millis")]
     pub created_at: DateTime<Utc>,
     pub stats: ProfileStats,
@@ -155,6 +157,10 @@ pub struct ProfileUpdate {
     pub preferred_language: Option<Language>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preferred_voice: Option<Voice>,
+    /// An IANA name; an unknown one is a 400 naming `timezone`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub timezone: Option<crate::journey::Timezone>,
 }
 
 impl Validate for ProfileUpdate {

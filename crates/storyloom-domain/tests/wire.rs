@@ -160,6 +160,7 @@ fn usage_and_profile_shapes() {
         name: Some("P".into()),
         preferred_language: Language::De,
         preferred_voice: Voice::Nova,
+        timezone: "Europe/Paris".parse().unwrap(),
         created_at: t(),
         stats: ProfileStats::default(),
     });

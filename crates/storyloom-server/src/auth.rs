@@ -110,6 +110,8 @@ pub struct Account {
     pub preferred_voice: storyloom_domain::Voice,
     /// Epoch ms.
     pub created_at: i64,
+    /// The zone the Reading Journey counts days in by default.
+    pub timezone: storyloom_domain::Timezone,
 }
 
 impl From<&storyloom_store::UserRecord> for Account {
@@ -121,6 +123,7 @@ impl From<&storyloom_store::UserRecord> for Account {
             preferred_language: u.preferred_language,
             preferred_voice: u.preferred_voice,
             created_at: u.created_at,
+            timezone: u.timezone,
         }
     }
 }

@@ -34,6 +34,8 @@ pub struct UserRecord {
     pub preferred_voice: Voice,
     /// Epoch ms.
     pub created_at: i64,
+    /// The zone the Reading Journey counts days in.
+    pub timezone: storyloom_domain::Timezone,
 }
 
 /// A new account.
@@ -172,6 +174,8 @@ pub enum Entity {
     Illustration(Illustration),
     /// A custom event.
     CustomEvent(CustomEvent),
+    /// A listening session.
+    ListeningSession(storyloom_domain::ListeningSession),
 }
 
 impl Entity {
@@ -182,6 +186,7 @@ impl Entity {
             Self::Story(_) => EntityKind::Story,
             Self::Illustration(_) => EntityKind::Illustration,
             Self::CustomEvent(_) => EntityKind::CustomEvent,
+            Self::ListeningSession(_) => EntityKind::ListeningSession,
         }
     }
 }
@@ -192,7 +197,7 @@ impl storyloom_domain::HasMedia for Entity {
             Self::Hero(h) => storyloom_domain::HasMedia::media_fields(h),
             Self::Story(s) => storyloom_domain::HasMedia::media_fields(s),
             Self::Illustration(i) => storyloom_domain::HasMedia::media_fields(i),
-            Self::CustomEvent(_) => Vec::new(),
+            Self::CustomEvent(_) | Self::ListeningSession(_) => Vec::new(),
         }
     }
 }

@@ -256,7 +256,7 @@ impl Journey<'_> {
         }
         let mut acc: HashMap<HeroId, Acc> = HashMap::new();
         for c in &self.sessions {
-            let a = acc.entry(c.session.hero_id).or_default();
+            let a = acc.entry(c.hero).or_default();
             a.listens += 1;
             a.seconds += c.seconds;
             a.last = a.last.max(Some(c.session.started_at));

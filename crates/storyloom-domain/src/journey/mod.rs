@@ -82,6 +82,9 @@ pub struct Journey<'a> {
 #[derive(Debug, Clone, Copy)]
 struct Counted<'a> {
     session: &'a ListeningSession,
+    /// The hero counted: the session's, or its story's while the session has none yet (a
+    /// session recorded offline gets its hero from the server when it syncs).
+    hero: HeroId,
     /// Seconds after the cap.
     seconds: f64,
     /// Calendar day of `startedAt` in the zone.
@@ -108,9 +111,15 @@ impl<'a> Journey<'a> {
             .iter()
             .map(|s| {
                 let local = zone.local(s.started_at);
+                let story = by_id.get(&s.story_id).copied();
+                let hero = match story {
+                    Some(st) if s.hero_id == HeroId::default() => st.hero_id,
+                    _ => s.hero_id,
+                };
                 Counted {
                     session: s,
-                    seconds: counted_seconds(s, by_id.get(&s.story_id).copied()),
+                    hero,
+                    seconds: counted_seconds(s, story),
                     day: local.date_naive(),
                     hour: chrono::Timelike::hour(&local),
                 }

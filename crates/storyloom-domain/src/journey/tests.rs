@@ -506,3 +506,20 @@ fn timezones_are_iana_names() {
     assert_eq!(json, serde_json::json!("Asia/Tokyo"));
     assert!(serde_json::from_value::<Timezone>(serde_json::json!("Nowhere")).is_err());
 }
+
+#[test]
+fn a_session_without_its_hero_yet_counts_for_its_storys_hero() {
+    // Recorded on a device before it synced: the server fills the hero in later.
+    let mut s = vec![session(
+        1,
+        "2026-04-01T10:00:00Z",
+        FOREST,
+        HERO_A,
+        600,
+        true,
+    )];
+    s[0].hero_id = HeroId::default();
+    let (st, h) = (stories(), heroes());
+    let figs = Journey::new(&s, &st, &h, Timezone::UTC, now()).heroes();
+    assert_eq!((figs[0].hero_name.as_str(), figs[0].listens), ("Tom", 1));
+}

@@ -33,6 +33,7 @@ async fn build_profile(state: &AppState, user: &Account) -> ApiResult<Profile> {
         name: user.name.clone(),
         preferred_language: user.preferred_language,
         preferred_voice: user.preferred_voice,
+        timezone: user.timezone,
         created_at: time::from_millis(user.created_at),
         stats,
     })

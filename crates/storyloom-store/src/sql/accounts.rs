@@ -69,14 +69,17 @@ impl crate::AccountStore for SqlStore {
             };
             let lang = patch.preferred_language.unwrap_or(cur.preferred_language);
             let voice = patch.preferred_voice.unwrap_or(cur.preferred_voice);
+            let zone = patch.timezone.unwrap_or(cur.timezone);
             sqlx::query(
-                "UPDATE users SET name = $2, preferred_language = $3, preferred_voice = $4, updated_at = $5 WHERE id = $1",
+                "UPDATE users SET name = $2, preferred_language = $3, preferred_voice = $4, updated_at = $5, \
+                 timezone = $6 WHERE id = $1",
             )
             .bind(ids(user))
             .bind(name)
             .bind(lang.code())
             .bind(voice.name())
             .bind(now)
+            .bind(zone.name())
             .execute(&self.writer)
             .await?;
             self.user_by_id(user).await
@@ -172,7 +175,7 @@ impl crate::AccountStore for SqlStore {
         // user's latest version (which validates cached answers).
         let row: Option<SessionUserRow> = sqlx::query_as(
             "SELECT s.created_at AS session_created_at, s.expires_at, u.change_seq, \
-             u.id, u.email, u.password_hash, u.name, u.preferred_language, u.preferred_voice, u.created_at \
+             u.id, u.email, u.password_hash, u.name, u.preferred_language, u.preferred_voice, u.created_at, u.timezone \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
