@@ -338,6 +338,7 @@ impl Ctx {
             EntityKind::Hero => self.client.heroes().sync_info(id.into()).await?,
             EntityKind::Story => self.client.stories().sync_info(id.into()).await?,
             EntityKind::CustomEvent => self.client.custom_events().sync_info(id.into()).await?,
+            EntityKind::ListeningSession => self.client.listening().sync_info(id.into()).await?,
             EntityKind::Illustration => None,
         };
         Ok(info.map(|i| i.status))
@@ -351,6 +352,7 @@ impl Ctx {
             EntityKind::Hero => self.client.heroes().sync_info(id.into()).await?,
             EntityKind::Story => self.client.stories().sync_info(id.into()).await?,
             EntityKind::CustomEvent => self.client.custom_events().sync_info(id.into()).await?,
+            EntityKind::ListeningSession => self.client.listening().sync_info(id.into()).await?,
             EntityKind::Illustration => None,
         };
         match info {

@@ -43,7 +43,10 @@ pub use db::{Db, SyncStatus};
 pub use entity::SyncEntity;
 pub use error::{Error, Result, RetryKind};
 pub use media_cache::{MediaCache, MediaKind, MediaPolicy};
-pub use repo::{CustomEventRepository, HeroRepository, Repository, StoryRepository, SyncInfo};
+pub use repo::{
+    CustomEventRepository, HeroRepository, JourneyReader, JourneySnapshot,
+    ListeningSessionRepository, Repository, StoryRepository, SyncInfo,
+};
 pub use session::{AuthManager, FileSessionStore, MemorySessionStore, Session, SessionStore};
 pub use sync::{
     EntityEvent, JobEvent, LiveEvent, LiveStatus, LiveSync, SyncConfig, SyncEngine, SyncReport,
@@ -142,7 +145,9 @@ impl ClientBuilder {
             auth: AuthManager::new(api.clone(), db.clone()),
             heroes: HeroRepository::new(ctx.clone()),
             stories: StoryRepository::new(ctx.clone()),
-            events: CustomEventRepository::new(ctx),
+            events: CustomEventRepository::new(ctx.clone()),
+            listening: ListeningSessionRepository::new(ctx.clone()),
+            journey: JourneyReader::new(ctx),
             api,
             db,
             sync,
@@ -169,6 +174,8 @@ pub struct Client {
     heroes: HeroRepository,
     stories: StoryRepository,
     events: CustomEventRepository,
+    listening: ListeningSessionRepository,
+    journey: JourneyReader,
     sync: SyncEngine,
     media: Arc<MediaCache>,
     _temp_media: Option<TempDir>,
@@ -213,6 +220,16 @@ impl Client {
     /// Custom events.
     pub fn custom_events(&self) -> &CustomEventRepository {
         &self.events
+    }
+
+    /// Listening sessions: record a listen on the device, synced when it can be.
+    pub fn listening(&self) -> &ListeningSessionRepository {
+        &self.listening
+    }
+
+    /// The Reading Journey figures, computed from the cache (no network needed).
+    pub fn journey(&self) -> &JourneyReader {
+        &self.journey
     }
 
     /// The sync engine.

@@ -108,3 +108,7 @@ typed_id!(
     /// A client's sync mutation (its idempotency key).
     MutationId
 );
+typed_id!(
+    /// One listening session (a listen of a story, recorded by the client).
+    ListeningSessionId
+);

@@ -11,6 +11,8 @@ pub mod envelope;
 pub mod event;
 pub mod hero;
 pub mod ids;
+pub mod journey;
+pub mod listening;
 pub mod live;
 pub mod media;
 pub mod safety;
@@ -27,9 +29,15 @@ pub use event::{
 };
 pub use hero::{AvatarRequest, AvatarStatus, Hero, HeroCreate, HeroTrait, HeroUpdate};
 pub use ids::{
-    CustomEventId, HeroId, IllustrationId, JobId, MutationId, StoryId, UsageRecordId, UserId,
-    new_id,
+    CustomEventId, HeroId, IllustrationId, JobId, ListeningSessionId, MutationId, StoryId,
+    UsageRecordId, UserId, new_id,
 };
+pub use journey::{
+    ActivityDay, ActivityRange, HeroFacts, HeroFigures, Insights, Journey, JourneyActivity,
+    Milestone, MilestoneCategory, MostListenedStory, Period, StoryFacts, Summary, Timezone,
+    UnknownTimezone,
+};
+pub use listening::{ListeningSession, ListeningSessionCreate};
 pub use live::{ChangedEvent, JobEvent, JobKind, JobProgress, LiveEventName};
 pub use media::HasMedia;
 pub use safety::{ContentCategory, ContentRejection};

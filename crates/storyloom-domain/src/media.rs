@@ -58,6 +58,18 @@ impl<T: HasMedia> HasMedia for Vec<T> {
 }
 
 impl HasMedia for CustomEvent {}
+impl HasMedia for crate::ListeningSession {}
+impl HasMedia for crate::Summary {}
+impl HasMedia for crate::JourneyActivity {}
+impl HasMedia for crate::Milestone {}
+impl HasMedia for crate::Insights {}
+
+/// The hero's avatar, a storage key inside the server like the hero's own.
+impl HasMedia for crate::HeroFigures {
+    fn media_fields(&mut self) -> Vec<&mut Option<String>> {
+        vec![&mut self.avatar_url]
+    }
+}
 impl HasMedia for Profile {}
 impl HasMedia for UsageResponse {}
 impl HasMedia for AuthResponse {}

@@ -24,6 +24,7 @@ pub enum EntityKind {
     Story,
     Illustration,
     CustomEvent,
+    ListeningSession,
 }
 
 impl EntityKind {
@@ -34,6 +35,7 @@ impl EntityKind {
             Self::Story => "story",
             Self::Illustration => "illustration",
             Self::CustomEvent => "customEvent",
+            Self::ListeningSession => "listeningSession",
         }
     }
 
@@ -44,6 +46,7 @@ impl EntityKind {
             "story" => Self::Story,
             "illustration" => Self::Illustration,
             "customEvent" => Self::CustomEvent,
+            "listeningSession" => Self::ListeningSession,
             _ => return None,
         })
     }

@@ -136,6 +136,8 @@ pub struct Profile {
     /// The length of stories created without one; `null` means by the hero's age.
     #[serde(default)]
     pub default_story_length: Option<StoryLength>,
+    /// IANA zone the Reading Journey counts days in (default `UTC`).
+    pub timezone: crate::journey::Timezone,
     #[serde(with = "crate::time::millis")]
     pub created_at: DateTime<Utc>,
     pub stats: ProfileStats,
@@ -166,6 +168,10 @@ pub struct ProfileUpdate {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<StoryLength>))]
     pub default_story_length: Option<Option<StoryLength>>,
+    /// An IANA name; an unknown one is a 400 naming `timezone`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub timezone: Option<crate::journey::Timezone>,
 }
 
 impl Validate for ProfileUpdate {

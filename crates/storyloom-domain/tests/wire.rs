@@ -194,6 +194,7 @@ fn usage_and_profile_shapes() {
         preferred_language: Language::De,
         preferred_voice: Voice::Nova,
         default_story_length: Some(StoryLength::Long),
+        timezone: "Europe/Paris".parse().unwrap(),
         created_at: t(),
         stats: ProfileStats::default(),
     });
@@ -323,4 +324,55 @@ fn timestamps_round_trip_at_millisecond_precision() {
     assert!(s.contains("\"2025-11-24T16:00:00.123Z\""), "{s}");
     let back: Hero = serde_json::from_str(&s).unwrap();
     assert_eq!(back, h);
+}
+
+fn listening_session() -> ListeningSession {
+    ListeningSession {
+        id: id(7).into(),
+        story_id: id(2).into(),
+        hero_id: id(1).into(),
+        started_at: t(),
+        ended_at: Some(time::from_millis(1_764_000_600_123)),
+        duration_seconds: 600,
+        completed: true,
+        version: 1,
+        created_at: t(),
+    }
+}
+
+#[test]
+fn listening_session_shapes() {
+    insta::assert_json_snapshot!(listening_session());
+    let body: ListeningSessionCreate = serde_json::from_value(json!({
+        "storyId": id(2), "startedAt": "2025-11-24T16:00:00.123Z", "durationSeconds": 60,
+        "completed": false
+    }))
+    .unwrap();
+    assert_eq!((body.id, body.ended_at), (None, None));
+    insta::assert_json_snapshot!(body);
+}
+
+#[test]
+fn journey_shapes() {
+    let sessions = [listening_session()];
+    let stories = [StoryFacts {
+        id: id(2).into(),
+        hero_id: id(1).into(),
+        title: "Léa and the Moon".into(),
+        audio_duration: Some(93.5),
+        is_favorite: true,
+    }];
+    let heroes = [HeroFacts {
+        id: id(1).into(),
+        name: "Léa".into(),
+        avatar_url: Some("https://media.example/lea.png".into()),
+    }];
+    let zone: Timezone = "Europe/Paris".parse().unwrap();
+    let now = time::from_millis(1_764_100_000_000);
+    let j = Journey::new(&sessions, &stories, &heroes, zone, now);
+    insta::assert_json_snapshot!(j.summary());
+    insta::assert_json_snapshot!(j.activity(ActivityRange::Week));
+    insta::assert_json_snapshot!(j.heroes());
+    insta::assert_json_snapshot!(j.milestones(Language::Fr));
+    insta::assert_json_snapshot!(j.insights());
 }

@@ -292,6 +292,8 @@ mirror_enum! {
         Illustration,
         /// A custom event.
         CustomEvent,
+        /// A listening session.
+        ListeningSession,
     }
 }
 

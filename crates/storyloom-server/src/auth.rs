@@ -112,6 +112,8 @@ pub struct Account {
     pub default_story_length: Option<storyloom_domain::StoryLength>,
     /// Epoch ms.
     pub created_at: i64,
+    /// The zone the Reading Journey counts days in by default.
+    pub timezone: storyloom_domain::Timezone,
 }
 
 impl From<&storyloom_store::UserRecord> for Account {
@@ -124,6 +126,7 @@ impl From<&storyloom_store::UserRecord> for Account {
             preferred_voice: u.preferred_voice,
             default_story_length: u.default_story_length,
             created_at: u.created_at,
+            timezone: u.timezone,
         }
     }
 }

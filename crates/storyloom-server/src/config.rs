@@ -170,6 +170,12 @@ pub struct Config {
     #[arg(skip)]
     pub ai: storyloom_ai::AiConfig,
 
+    /// The time the Reading Journey figures treat as now (epoch ms), instead of the clock.
+    /// Not settable from the environment: it exists so tests can pin "today" and check
+    /// streaks and activity ranges against hand-computed answers.
+    #[arg(skip)]
+    pub journey_now_ms: Option<i64>,
+
     /// Serve `GET /api/bench/limit`: a fixed JSON answer the size of a 20-hero list, with no
     /// auth and no database — the ceiling the benchmarks compare real endpoints against.
     #[arg(long, env = "STORYLOOM_BENCH_LIMIT_ENDPOINT", default_value_t = false)]
@@ -296,6 +302,7 @@ impl Config {
             user_max_custom_events: 1_000,
             sync_page_bytes: 4 * 1024 * 1024,
             ai: storyloom_ai::AiConfig::default(),
+            journey_now_ms: None,
             bench_limit_endpoint: false,
             log_format: "pretty".to_owned(),
         }

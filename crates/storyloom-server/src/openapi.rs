@@ -6,12 +6,14 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use crate::routes::{auth, events, generation, heroes, meta, profile, stories, sync};
+use crate::routes::{
+    auth, events, generation, heroes, journey, listening, meta, profile, stories, sync,
+};
 
 /// The API document.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Storyloom API", description = "Personalized bedtime stories: heroes, stories, custom events, generation, sync. Media URLs in answers are signed and expire. Every JSON answer is wrapped in the envelope {data, error, pagination?}. Routes are also served under /api/v1."),
+    info(title = "Storyloom API", description = "Personalized bedtime stories: heroes, stories, custom events, listening sessions and the Reading Journey, generation, sync. Media URLs in answers are signed and expire. Every JSON answer is wrapped in the envelope {data, error, pagination?}. Routes are also served under /api/v1."),
     paths(
         auth::sign_up, auth::sign_in, auth::session, auth::refresh, auth::sign_out,
         heroes::list, heroes::show, heroes::create, heroes::update, heroes::remove,
@@ -20,6 +22,8 @@ use crate::routes::{auth, events, generation, heroes, meta, profile, stories, sy
         profile::profile, profile::update_profile, profile::usage, profile::delete_account,
         generation::audio, generation::illustrations, generation::illustration_status,
         generation::avatar, generation::enhance,
+        listening::list, listening::show, listening::create, listening::remove,
+        journey::summary, journey::activity, journey::heroes, journey::milestones, journey::insights,
         meta::health,
         sync::changes, sync::push, sync::stream,
     ),

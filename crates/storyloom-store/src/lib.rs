@@ -18,7 +18,7 @@
 #![warn(missing_docs)]
 //!
 //! The trait is split by concern ([`AccountStore`], [`ContentStore`], [`GenerationStore`],
-//! [`UsageStore`], [`SyncStore`]), one module each here and in `sql/`; [`Store`] is all of
+//! [`UsageStore`], [`SyncStore`], [`ListeningStore`]), one module each here and in `sql/`; [`Store`] is all of
 //! them, so a caller holds one object and imports the [`prelude`] to call any of it.
 
 mod accounts;
@@ -28,6 +28,7 @@ mod error;
 mod feed;
 mod generation;
 mod health;
+mod listening;
 mod rows;
 mod sql;
 mod types;
@@ -38,13 +39,16 @@ pub use content::ContentStore;
 pub use error::StoreError;
 pub use feed::SyncStore;
 pub use generation::GenerationStore;
+pub use listening::{JourneyData, ListeningFilter, ListeningStore};
 pub use sql::{SqlStore, loopback_without_tls, redact_url, sqlite_url};
 pub use types::*;
 pub use usage::UsageStore;
 
 /// The store's traits, to call any method on an `Arc<dyn Store>`.
 pub mod prelude {
-    pub use crate::{AccountStore, ContentStore, GenerationStore, Store, SyncStore, UsageStore};
+    pub use crate::{
+        AccountStore, ContentStore, GenerationStore, ListeningStore, Store, SyncStore, UsageStore,
+    };
 }
 
 use async_trait::async_trait;
@@ -55,7 +59,15 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Everything the server persists. Object-safe so the server holds one `Arc<dyn Store>`.
 #[async_trait]
 pub trait Store:
-    AccountStore + ContentStore + GenerationStore + UsageStore + SyncStore + Send + Sync + 'static
+    AccountStore
+    + ContentStore
+    + GenerationStore
+    + UsageStore
+    + SyncStore
+    + ListeningStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Which database this is.
     fn backend(&self) -> Backend;

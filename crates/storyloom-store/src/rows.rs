@@ -20,7 +20,7 @@ pub const EVENT_COLS: &str = "id, title, description, prompt_seed, category, age
     pictogram_emoji, keywords, ai_enhanced, usage_count, is_favorite, last_used_at, version, \
     created_at, updated_at";
 pub const USER_COLS: &str = "id, email, password_hash, name, preferred_language, preferred_voice, created_at, \
-     default_story_length";
+     default_story_length, timezone";
 
 /// An enum's wire name, as stored.
 pub fn enum_str<T: Serialize>(v: &T) -> String {
@@ -64,6 +64,7 @@ pub struct UserRow {
     preferred_voice: String,
     created_at: i64,
     default_story_length: Option<String>,
+    timezone: String,
 }
 
 impl TryFrom<UserRow> for UserRecord {
@@ -78,6 +79,10 @@ impl TryFrom<UserRow> for UserRecord {
             preferred_voice: parse_enum(&r.preferred_voice)?,
             created_at: r.created_at,
             default_story_length: parse_opt_enum(r.default_story_length)?,
+            timezone: r
+                .timezone
+                .parse()
+                .map_err(|e| StoreError::Corrupt(format!("{e}")))?,
         })
     }
 }
@@ -219,6 +224,39 @@ impl TryFrom<IllustrationRow> for Illustration {
             audio_timestamp: r.audio_timestamp,
             generation_status: parse_enum(&r.status)?,
             generation_error: r.error,
+        })
+    }
+}
+
+pub const LISTENING_COLS: &str = "id, story_id, hero_id, started_at, ended_at, duration_seconds, \
+    completed, version, created_at";
+
+#[derive(sqlx::FromRow)]
+pub struct ListeningRow {
+    id: String,
+    story_id: String,
+    hero_id: String,
+    started_at: i64,
+    ended_at: Option<i64>,
+    duration_seconds: i64,
+    completed: i64,
+    version: i64,
+    created_at: i64,
+}
+
+impl TryFrom<ListeningRow> for storyloom_domain::ListeningSession {
+    type Error = StoreError;
+    fn try_from(r: ListeningRow) -> Result<Self, StoreError> {
+        Ok(storyloom_domain::ListeningSession {
+            id: parse_id(&r.id)?,
+            story_id: parse_id(&r.story_id)?,
+            hero_id: parse_id(&r.hero_id)?,
+            started_at: from_millis(r.started_at),
+            ended_at: r.ended_at.map(from_millis),
+            duration_seconds: r.duration_seconds,
+            completed: r.completed != 0,
+            version: r.version,
+            created_at: from_millis(r.created_at),
         })
     }
 }

@@ -36,6 +36,8 @@ pub struct UserRecord {
     pub created_at: i64,
     /// Length of stories created without one; `None`: by the hero's age.
     pub default_story_length: Option<StoryLength>,
+    /// The zone the Reading Journey counts days in.
+    pub timezone: storyloom_domain::Timezone,
 }
 
 /// A new account.
@@ -189,6 +191,8 @@ pub enum Entity {
     Illustration(Illustration),
     /// A custom event.
     CustomEvent(CustomEvent),
+    /// A listening session.
+    ListeningSession(storyloom_domain::ListeningSession),
 }
 
 impl Entity {
@@ -199,6 +203,7 @@ impl Entity {
             Self::Story(_) => EntityKind::Story,
             Self::Illustration(_) => EntityKind::Illustration,
             Self::CustomEvent(_) => EntityKind::CustomEvent,
+            Self::ListeningSession(_) => EntityKind::ListeningSession,
         }
     }
 }
@@ -209,7 +214,7 @@ impl storyloom_domain::HasMedia for Entity {
             Self::Hero(h) => storyloom_domain::HasMedia::media_fields(h),
             Self::Story(s) => storyloom_domain::HasMedia::media_fields(s),
             Self::Illustration(i) => storyloom_domain::HasMedia::media_fields(i),
-            Self::CustomEvent(_) => Vec::new(),
+            Self::CustomEvent(_) | Self::ListeningSession(_) => Vec::new(),
         }
     }
 }

@@ -45,6 +45,11 @@ async fn label(ctx: &Ctx, e: &OutboxEntry) -> CliResult<String> {
             .get(e.id.into())
             .await?
             .map(|c| c.title),
+        // A listen is named by its story.
+        EntityKind::ListeningSession => match ctx.client.listening().get(e.id.into()).await? {
+            Some(l) => ctx.client.stories().get(l.story_id).await?.map(|s| s.title),
+            None => None,
+        },
         EntityKind::Illustration => None,
     };
     Ok(match cached.or(from_fields) {

@@ -15,7 +15,7 @@ use rusqlite::{Connection, Transaction};
 use crate::error::{Error, Result};
 
 /// The schema version [`CREATE`] builds.
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
 /// Version 1's tables. Frozen: version 1 databases in the field were made by exactly this.
 macro_rules! tables_v1 {
@@ -111,8 +111,27 @@ CREATE INDEX outbox_entity_id ON outbox (entity, id);
     };
 }
 
+/// Version 3: listening sessions (issue 18), the common columns of a synced table.
+macro_rules! step_v3 {
+    () => {
+        "
+CREATE TABLE listening_sessions (
+    id TEXT PRIMARY KEY NOT NULL,
+    data TEXT NOT NULL,
+    base TEXT,
+    version INTEGER NOT NULL DEFAULT 0,
+    sync_status TEXT NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    local_updated_at INTEGER NOT NULL,
+    last_synced_at INTEGER,
+    sync_error TEXT
+);
+"
+    };
+}
+
 /// The whole current schema, for a new database.
-pub const CREATE: &str = concat!(tables_v1!(), step_v2!());
+pub const CREATE: &str = concat!(tables_v1!(), step_v2!(), step_v3!());
 
 #[cfg(test)]
 const V1: &str = tables_v1!();
@@ -140,6 +159,9 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
 pub(crate) fn upgrade_from(tx: &Transaction<'_>, version: i64) -> Result<()> {
     if version < 2 {
         tx.execute_batch(step_v2!())?;
+    }
+    if version < 3 {
+        tx.execute_batch(step_v3!())?;
     }
     Ok(())
 }

@@ -19,6 +19,7 @@
 mod custom_event;
 mod hero;
 mod illustration;
+mod listening_session;
 mod story;
 
 use std::fmt;
@@ -27,7 +28,9 @@ use chrono::{DateTime, Utc};
 use serde::de::{self, DeserializeOwned, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use storyloom_domain::{CustomEvent, EntityKind, FieldErrors, Hero, Illustration, Story, Validate};
+use storyloom_domain::{
+    CustomEvent, EntityKind, FieldErrors, Hero, Illustration, ListeningSession, Story, Validate,
+};
 use uuid::Uuid;
 
 pub(crate) use story::{favorite_filter, record_plays, without_illustrations};
@@ -277,11 +280,12 @@ impl Validate for ServerMade {
 }
 
 /// Every synced entity, the one list the code that meets entities by kind goes through.
-pub const ALL: [&Spec; 4] = [
+pub const ALL: [&Spec; 5] = [
     <Hero as SyncEntity>::SPEC,
     <Story as SyncEntity>::SPEC,
     <Illustration as SyncEntity>::SPEC,
     <CustomEvent as SyncEntity>::SPEC,
+    <ListeningSession as SyncEntity>::SPEC,
 ];
 
 /// The declaration of `kind`.
@@ -291,6 +295,7 @@ pub fn spec(kind: EntityKind) -> &'static Spec {
         EntityKind::Story => <Story as SyncEntity>::SPEC,
         EntityKind::Illustration => <Illustration as SyncEntity>::SPEC,
         EntityKind::CustomEvent => <CustomEvent as SyncEntity>::SPEC,
+        EntityKind::ListeningSession => <ListeningSession as SyncEntity>::SPEC,
     }
 }
 

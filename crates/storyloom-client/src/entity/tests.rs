@@ -116,6 +116,7 @@ fn every_update_field_has_a_rule_and_every_rule_a_field() {
     all.extend(mistakes::<Story>());
     all.extend(mistakes::<Illustration>());
     all.extend(mistakes::<CustomEvent>());
+    all.extend(mistakes::<storyloom_domain::ListeningSession>());
     assert!(all.is_empty(), "{}", all.join("\n"));
 }
 

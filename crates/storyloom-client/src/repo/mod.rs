@@ -12,7 +12,10 @@
 
 mod events;
 mod heroes;
+mod journey;
 mod stories;
+
+pub use journey::{JourneyReader, JourneySnapshot, ListeningSessionRepository};
 
 use std::marker::PhantomData;
 use std::sync::Arc;

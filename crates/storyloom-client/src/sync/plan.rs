@@ -621,6 +621,35 @@ mod tests {
                 remote: change(Illustration, 5, None),
                 want: Action::DeleteLocal,
             },
+            // --- Listening sessions: never edited; the server fills in the hero
+            Case {
+                name: "listening session: our pending create comes back with its hero",
+                entity: ListeningSession,
+                local: Some(row(
+                    json!({"heroId": null, "completed": true}),
+                    0,
+                    PendingCreate,
+                )),
+                base: None,
+                remote: change(
+                    ListeningSession,
+                    5,
+                    Some(json!({"heroId": "h", "completed": true})),
+                ),
+                want: Action::Merge {
+                    data: json!({"heroId": "h", "completed": true}),
+                    resend: None,
+                    conflict: None,
+                },
+            },
+            Case {
+                name: "listening session: server delete wins",
+                entity: ListeningSession,
+                local: Some(row(json!({"completed": true}), 2, Synced)),
+                base: None,
+                remote: change(ListeningSession, 5, None),
+                want: Action::DeleteLocal,
+            },
             // --- our own create, answer lost, then pulled
             Case {
                 name: "pending create seen on the server with the same fields -> nothing to re-send",

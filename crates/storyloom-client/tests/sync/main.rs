@@ -11,6 +11,7 @@ mod chaos;
 mod delta;
 mod heavy;
 mod helpers;
+mod journey;
 mod lifecycle;
 mod live;
 mod proxy;

@@ -14,6 +14,10 @@ pub mod generation;
 #[allow(missing_docs)]
 pub mod heroes;
 #[allow(missing_docs)]
+pub mod journey;
+#[allow(missing_docs)]
+pub mod listening;
+#[allow(missing_docs)]
 pub mod meta;
 #[allow(missing_docs)]
 pub mod profile;
@@ -40,6 +44,7 @@ pub fn api_router(state: AppState) -> Router<AppState> {
         .merge(heroes::router())
         .merge(stories::router())
         .merge(events::router())
+        .merge(listening::router())
         .merge(sync::feed_router())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -50,6 +55,8 @@ pub fn api_router(state: AppState) -> Router<AppState> {
         .merge(cached)
         .merge(generation::router())
         .merge(profile::router())
+        // Not cached: the figures move with the clock (what "today" is), not only with writes.
+        .merge(journey::router())
         .merge(meta::router())
         .merge(sync::router())
         .merge(crate::media::router());

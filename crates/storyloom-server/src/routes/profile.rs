@@ -34,6 +34,7 @@ async fn build_profile(state: &AppState, user: &Account) -> ApiResult<Profile> {
         preferred_language: user.preferred_language,
         preferred_voice: user.preferred_voice,
         default_story_length: user.default_story_length,
+        timezone: user.timezone,
         created_at: time::from_millis(user.created_at),
         stats,
     })

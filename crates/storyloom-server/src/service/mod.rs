@@ -17,6 +17,7 @@ pub mod events;
 pub mod generation;
 pub mod heroes;
 pub mod jobs;
+pub mod listening;
 pub mod quota;
 pub mod safety;
 pub mod stories;
@@ -152,5 +153,6 @@ macro_rules! versioned {
 versioned!(
     storyloom_domain::Hero,
     storyloom_domain::Story,
-    storyloom_domain::CustomEvent
+    storyloom_domain::CustomEvent,
+    storyloom_domain::ListeningSession
 );

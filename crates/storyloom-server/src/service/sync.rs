@@ -7,13 +7,13 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use storyloom_domain::{
     CustomEventCreate, CustomEventId, CustomEventUpdate, EntityKind, HeroCreate, HeroId,
-    HeroUpdate, Mutation, MutationOp, MutationResult, MutationStatus, PushRequest, PushResponse,
-    StoryCreate, StoryId, StoryUpdate, Validate,
+    HeroUpdate, ListeningSessionCreate, ListeningSessionId, Mutation, MutationOp, MutationResult,
+    MutationStatus, PushRequest, PushResponse, StoryCreate, StoryId, StoryUpdate, Validate,
 };
 use storyloom_store::PlayOnce;
 use uuid::Uuid;
 
-use super::{Caller, events, heroes, now, stories};
+use super::{Caller, events, heroes, listening, now, stories};
 use crate::{
     error::{ApiError, ApiResult},
     extract::parse_nested,
@@ -169,6 +169,24 @@ async fn apply(state: &AppState, caller: Caller, m: &Mutation) -> ApiResult<Outc
             events::delete(state, user, CustomEventId(m.id), m.base_version).await,
             |d| d.version,
         ),
+        (E::ListeningSession, Op::Create) => {
+            let body: ListeningSessionCreate =
+                parsed!(create_body(m, |b: &ListeningSessionCreate| b
+                    .id
+                    .map(Uuid::from)));
+            settle(
+                listening::create(state, user, ListeningSessionId(m.id), &body).await,
+                |c| c.into_inner().version,
+            )
+        }
+        (E::ListeningSession, Op::Delete) => settle(
+            listening::delete(state, user, ListeningSessionId(m.id)).await,
+            |d| d.version,
+        ),
+        (E::ListeningSession, Op::Update) => Ok(Outcome::Rejected(ApiError::field(
+            "op",
+            "a listening session is never edited: delete it and record another",
+        ))),
         (E::Illustration, _) => Ok(Outcome::Rejected(ApiError::field(
             "entity",
             "illustrations are made by the server and cannot be changed by sync",

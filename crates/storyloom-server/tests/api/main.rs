@@ -15,6 +15,7 @@ mod faults;
 mod generation;
 mod heroes;
 mod isolation;
+mod journey;
 mod meta;
 mod profile;
 mod providers;

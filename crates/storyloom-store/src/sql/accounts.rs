@@ -72,9 +72,10 @@ impl crate::AccountStore for SqlStore {
             let length = patch
                 .default_story_length
                 .unwrap_or(cur.default_story_length);
+            let zone = patch.timezone.unwrap_or(cur.timezone);
             sqlx::query(
                 "UPDATE users SET name = $2, preferred_language = $3, preferred_voice = $4, updated_at = $5, \
-                 default_story_length = $6 WHERE id = $1",
+                 default_story_length = $6, timezone = $7 WHERE id = $1",
             )
             .bind(ids(user))
             .bind(name)
@@ -82,6 +83,7 @@ impl crate::AccountStore for SqlStore {
             .bind(voice.name())
             .bind(now)
             .bind(length.map(StoryLength::name))
+            .bind(zone.name())
             .execute(&self.writer)
             .await?;
             self.user_by_id(user).await
@@ -178,7 +180,7 @@ impl crate::AccountStore for SqlStore {
         let row: Option<SessionUserRow> = sqlx::query_as(
             "SELECT s.created_at AS session_created_at, s.expires_at, u.change_seq, \
              u.id, u.email, u.password_hash, u.name, u.preferred_language, u.preferred_voice, u.created_at, \
-             u.default_story_length \
+             u.default_story_length, u.timezone \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2",
         )

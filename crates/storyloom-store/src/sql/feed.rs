@@ -2,14 +2,14 @@
 
 use async_trait::async_trait;
 use sqlx::Executor;
-use storyloom_domain::{CustomEvent, EntityKind, Hero, Illustration, Story};
+use storyloom_domain::{CustomEvent, EntityKind, Hero, Illustration, ListeningSession, Story};
 use storyloom_domain::{MutationId, StoryId, UserId};
 
 use crate::{
     Backend, ChangePage, Entity, PlayOnce, StoreError, StoreResult, StoredChange,
     rows::{
-        EVENT_COLS, EventRow, HERO_COLS, HeroRow, ILLUSTRATION_COLS, IllustrationRow, STORY_COLS,
-        StoryRow, convert, parse_id,
+        EVENT_COLS, EventRow, HERO_COLS, HeroRow, ILLUSTRATION_COLS, IllustrationRow,
+        LISTENING_COLS, ListeningRow, STORY_COLS, StoryRow, convert, parse_id,
     },
 };
 
@@ -31,7 +31,7 @@ impl crate::SyncStore for SqlStore {
         text_budget: i64,
     ) -> StoreResult<ChangePage> {
         let u = ids(user);
-        // One read transaction, so the five queries see one snapshot: a write committing in
+        // One read transaction, so the six queries see one snapshot: a write committing in
         // between cannot slip a lower version past the cursor we hand out.
         let mut tx = begin_whole(&self.reader).await?;
         if self.backend == Backend::Postgres {
@@ -143,6 +143,21 @@ impl crate::SyncStore for SqlStore {
                 id: e.id.into(),
                 version: e.version,
                 entity: Some(Entity::CustomEvent(e)),
+            });
+        }
+        let listens: Vec<ListeningRow> =
+            sqlx::query_as(&page("listening_sessions", LISTENING_COLS))
+                .bind(&u)
+                .bind(since)
+                .bind(take)
+                .fetch_all(&mut *tx)
+                .await?;
+        for l in convert::<_, ListeningSession>(listens)? {
+            out.push(StoredChange {
+                kind: EntityKind::ListeningSession,
+                id: l.id.into(),
+                version: l.version,
+                entity: Some(Entity::ListeningSession(l)),
             });
         }
         let tombs: Vec<(String, String, i64)> =

@@ -285,6 +285,7 @@ mod content;
 mod feed;
 mod generation;
 mod hero_rows;
+mod listening;
 mod shared;
 mod usage;
 

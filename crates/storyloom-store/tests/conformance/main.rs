@@ -10,6 +10,7 @@ mod accounts;
 mod content;
 mod feed;
 mod generation;
+mod listening;
 mod usage;
 
 pub(crate) async fn user(store: &dyn Store, email: &str) -> UserId {
