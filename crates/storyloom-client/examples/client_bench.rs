@@ -153,7 +153,12 @@ fn parse_args() -> Res<Option<PathBuf>> {
 async fn main() -> Res<()> {
     let json_path = parse_args()?;
     let started = Instant::now();
-    let server = TestServer::start(DbKind::Sqlite).await;
+    // One family with 10,000 entities: more custom events than an account may keep by default.
+    let server = TestServer::start_with(DbKind::Sqlite, |c| {
+        c.user_max_custom_events = ENTITIES as i64;
+        c.user_max_stories = ENTITIES as i64;
+    })
+    .await;
     let down = Arc::new(AtomicU64::new(0));
     let relay = counting_relay(
         server.url().trim_start_matches("http://").to_owned(),

@@ -2,37 +2,7 @@
 //! (ni pronombres, ni adjetivos, ni participios); los rasgos van tras formas invariables:
 //! «un poco de {trait}», «con gran {trait}», «su {trait}».
 
-use super::{CustomFrame, Plot, Tables};
-
-const fn plot(
-    topic: &'static str,
-    setting: &'static str,
-    problem: &'static str,
-    goal: &'static str,
-    outcome: &'static str,
-) -> Plot {
-    Plot {
-        topic,
-        setting,
-        problem,
-        goal,
-        outcome,
-    }
-}
-
-const fn frame(
-    setting: &'static str,
-    problem: &'static str,
-    goal: &'static str,
-    outcome: &'static str,
-) -> CustomFrame {
-    CustomFrame {
-        setting,
-        problem,
-        goal,
-        outcome,
-    }
-}
+use super::{Tables, frame, plot};
 
 pub(super) const TABLES: Tables = Tables {
     titles: &[

@@ -2,37 +2,7 @@
 //! pronom, ni adjectif, ni participe) ; les traits portent leur « de » (« de courage »), donc
 //! ils suivent toujours une quantité : « beaucoup {trait} », « un peu {trait} ».
 
-use super::{CustomFrame, Plot, Tables};
-
-const fn plot(
-    topic: &'static str,
-    setting: &'static str,
-    problem: &'static str,
-    goal: &'static str,
-    outcome: &'static str,
-) -> Plot {
-    Plot {
-        topic,
-        setting,
-        problem,
-        goal,
-        outcome,
-    }
-}
-
-const fn frame(
-    setting: &'static str,
-    problem: &'static str,
-    goal: &'static str,
-    outcome: &'static str,
-) -> CustomFrame {
-    CustomFrame {
-        setting,
-        problem,
-        goal,
-        outcome,
-    }
-}
+use super::{Tables, frame, plot};
 
 pub(super) const TABLES: Tables = Tables {
     titles: &[

@@ -2,37 +2,7 @@
 //! (niente pronomi, aggettivi o participi riferiti all'eroe); i tratti seguono forme
 //! invariabili: «un po' di {trait}», «con grande {trait}», «pieno di {trait}» (il cuore).
 
-use super::{CustomFrame, Plot, Tables};
-
-const fn plot(
-    topic: &'static str,
-    setting: &'static str,
-    problem: &'static str,
-    goal: &'static str,
-    outcome: &'static str,
-) -> Plot {
-    Plot {
-        topic,
-        setting,
-        problem,
-        goal,
-        outcome,
-    }
-}
-
-const fn frame(
-    setting: &'static str,
-    problem: &'static str,
-    goal: &'static str,
-    outcome: &'static str,
-) -> CustomFrame {
-    CustomFrame {
-        setting,
-        problem,
-        goal,
-        outcome,
-    }
-}
+use super::{Tables, frame, plot};
 
 pub(super) const TABLES: Tables = Tables {
     titles: &[

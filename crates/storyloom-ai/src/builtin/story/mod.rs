@@ -315,6 +315,38 @@ pub struct Composed {
     pub ability: Option<AbilityFrame>,
 }
 
+/// A plot row of a language table (a `const fn`, so the tables stay `const`).
+pub(super) const fn plot(
+    topic: &'static str,
+    setting: &'static str,
+    problem: &'static str,
+    goal: &'static str,
+    outcome: &'static str,
+) -> Plot {
+    Plot {
+        topic,
+        setting,
+        problem,
+        goal,
+        outcome,
+    }
+}
+
+/// A custom-event frame row of a language table.
+pub(super) const fn frame(
+    setting: &'static str,
+    problem: &'static str,
+    goal: &'static str,
+    outcome: &'static str,
+) -> CustomFrame {
+    CustomFrame {
+        setting,
+        problem,
+        goal,
+        outcome,
+    }
+}
+
 /// What the writer needs beyond the hero and the occasion.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Options {
