@@ -68,6 +68,28 @@ pub struct SessionRecord {
     pub expires_at: i64,
 }
 
+/// What an account keeps that a per-account limit counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counted {
+    /// Heroes.
+    Heroes,
+    /// Stories.
+    Stories,
+    /// Custom events.
+    CustomEvents,
+}
+
+impl Counted {
+    /// The table of the rows counted.
+    pub(crate) fn table(self) -> &'static str {
+        match self {
+            Self::Heroes => "heroes",
+            Self::Stories => "stories",
+            Self::CustomEvents => "custom_events",
+        }
+    }
+}
+
 /// A page of a list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {

@@ -12,6 +12,9 @@ pub trait UsageStore: Send + Sync {
     /// What the account stores (counts and text bytes; the limits are left at 0 for the
     /// caller to fill in).
     async fn storage_usage(&self, user: UserId) -> StoreResult<StorageUsage>;
+    /// Whether the account keeps fewer than `limit` rows of `what`. Counts at most `limit`
+    /// rows, so the check before a create costs the same however much the account holds.
+    async fn keeps_fewer(&self, user: UserId, what: Counted, limit: i64) -> StoreResult<bool>;
 
     // ---- usage ----
 

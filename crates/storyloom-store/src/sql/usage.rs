@@ -5,7 +5,8 @@ use async_trait::async_trait;
 use storyloom_domain::{Operation, StorageUsage, UsageTotals};
 use storyloom_domain::{UsageRecordId, UserId};
 
-use crate::{Backend, Quota, StoreError, StoreResult, UsageRecord, UsageWindow};
+use crate::{
+    Counted,Backend, Quota, StoreError, StoreResult, UsageRecord, UsageWindow};
 
 use super::*;
 
@@ -41,6 +42,22 @@ impl crate::UsageStore for SqlStore {
             custom_events,
             ..Default::default()
         })
+    }
+
+    async fn keeps_fewer(&self, user: UserId, what: Counted, limit: i64) -> StoreResult<bool> {
+        if limit <= 0 {
+            return Ok(false);
+        }
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM {} WHERE user_id = $1 LIMIT $2) kept",
+            what.table()
+        );
+        let kept: i64 = sqlx::query_scalar(&sql)
+            .bind(ids(user))
+            .bind(limit)
+            .fetch_one(&self.reader)
+            .await?;
+        Ok(kept < limit)
     }
 
     // ---------- usage ----------

@@ -1,10 +1,10 @@
 //! Usage records and quota reservations.
 
-use storyloom_domain::Operation;
-use storyloom_store::{Quota, UsageRecord};
+use storyloom_domain::{HeroId, Operation};
+use storyloom_store::{Counted, Quota, UsageRecord};
 use storyloom_testkit::{DbKind, TestDb, db_tests};
 
-use super::user;
+use super::{hero_body, user};
 use storyloom_store::prelude::*;
 
 async fn usage_quota_is_atomic(kind: DbKind) {
@@ -89,6 +89,28 @@ async fn usage_quota_is_atomic(kind: DbKind) {
         }
     }
     assert_eq!(granted, 3);
+}
+
+/// The limit check counts only up to the limit, and only the account's own rows.
+async fn keeps_fewer_counts_own_rows_up_to_the_limit(kind: DbKind) {
+    let db = TestDb::new(kind).await;
+    let s = db.store().await;
+    let u = user(&s, "few@example.com").await;
+    let other = user(&s, "many@example.com").await;
+    for i in 0..3 {
+        s.create_hero(other, HeroId::new(), &hero_body(&format!("O{i}")), 1)
+            .await
+            .unwrap();
+    }
+    s.create_hero(u, HeroId::new(), &hero_body("A"), 1)
+        .await
+        .unwrap();
+    assert!(s.keeps_fewer(u, Counted::Heroes, 2).await.unwrap());
+    assert!(!s.keeps_fewer(u, Counted::Heroes, 1).await.unwrap());
+    assert!(!s.keeps_fewer(other, Counted::Heroes, 3).await.unwrap());
+    assert!(s.keeps_fewer(other, Counted::Heroes, 4).await.unwrap());
+    assert!(s.keeps_fewer(u, Counted::Stories, 1).await.unwrap());
+    assert!(!s.keeps_fewer(u, Counted::CustomEvents, 0).await.unwrap());
 }
 
 db_tests!(usage_quota_is_atomic,);
