@@ -5,8 +5,7 @@ use async_trait::async_trait;
 use storyloom_domain::{Operation, StorageUsage, UsageTotals};
 use storyloom_domain::{UsageRecordId, UserId};
 
-use crate::{
-    Counted,Backend, Quota, StoreError, StoreResult, UsageRecord, UsageWindow};
+use crate::{Backend, Counted, Quota, StoreError, StoreResult, UsageRecord, UsageWindow};
 
 use super::*;
 
