@@ -113,4 +113,7 @@ async fn keeps_fewer_counts_own_rows_up_to_the_limit(kind: DbKind) {
     assert!(!s.keeps_fewer(u, Counted::CustomEvents, 0).await.unwrap());
 }
 
-db_tests!(usage_quota_is_atomic,);
+db_tests!(
+    usage_quota_is_atomic,
+    keeps_fewer_counts_own_rows_up_to_the_limit,
+);
