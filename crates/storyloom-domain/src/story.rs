@@ -22,6 +22,9 @@ pub enum Language {
 }
 
 impl Language {
+    /// Every language, in declaration order.
+    pub const ALL: [Language; 5] = [Self::En, Self::Fr, Self::Es, Self::De, Self::It];
+
     /// The ISO 639-1 code.
     pub fn code(self) -> &'static str {
         match self {
@@ -107,6 +110,22 @@ pub enum EventType {
 }
 
 impl EventType {
+    /// Every built-in occasion, in declaration order.
+    pub const ALL: [EventType; 12] = [
+        Self::Bedtime,
+        Self::SchoolDay,
+        Self::Birthday,
+        Self::Weekend,
+        Self::RainyDay,
+        Self::Family,
+        Self::Friendship,
+        Self::Holiday,
+        Self::Adventure,
+        Self::Learning,
+        Self::NewSibling,
+        Self::DoctorVisit,
+    ];
+
     /// The wire name.
     pub fn name(self) -> &'static str {
         match self {

@@ -312,15 +312,9 @@ impl SceneExtractor for Builtin {
 /// most frequent first (ties by first appearance), lower-cased.
 pub fn extract_keywords(text: &str, max: usize) -> Vec<String> {
     let stop = |w: &str| {
-        [
-            Language::En,
-            Language::Fr,
-            Language::Es,
-            Language::De,
-            Language::It,
-        ]
-        .iter()
-        .any(|l| lang::pack(*l).stopwords.contains(&w))
+        Language::ALL
+            .iter()
+            .any(|l| lang::pack(*l).stopwords.contains(&w))
     };
     let mut counts: Vec<(String, String, usize)> = Vec::new(); // (folded, shown, count)
     for raw in text.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '\'')) {

@@ -11,28 +11,6 @@ use storyloom_domain::{EventType, Language, Voice};
 
 use crate::common::{decode_png, event, hero};
 
-const LANGS: [Language; 5] = [
-    Language::En,
-    Language::Fr,
-    Language::Es,
-    Language::De,
-    Language::It,
-];
-const EVENTS: [EventType; 12] = [
-    EventType::Bedtime,
-    EventType::SchoolDay,
-    EventType::Birthday,
-    EventType::Weekend,
-    EventType::RainyDay,
-    EventType::Family,
-    EventType::Friendship,
-    EventType::Holiday,
-    EventType::Adventure,
-    EventType::Learning,
-    EventType::NewSibling,
-    EventType::DoctorVisit,
-];
-
 fn request(
     name: &str,
     age: i64,
@@ -71,8 +49,8 @@ fn sentence_count(text: &str) -> usize {
 
 #[tokio::test]
 async fn every_language_event_and_age_gives_a_complete_story() {
-    for lang in LANGS {
-        for e in EVENTS {
+    for lang in Language::ALL {
+        for e in EventType::ALL {
             for age in [3, 7, 11] {
                 for seed in [1, 2, 3] {
                     let (title, content) = story("Zoé", age, e, lang, seed).await;
@@ -97,7 +75,7 @@ async fn every_language_event_and_age_gives_a_complete_story() {
 #[tokio::test]
 async fn stories_differ_by_language() {
     let mut texts = HashSet::new();
-    for lang in LANGS {
+    for lang in Language::ALL {
         let (_, content) = story("Mia", 6, EventType::Bedtime, lang, 42).await;
         texts.insert(content);
     }
@@ -114,7 +92,7 @@ async fn stories_differ_by_language() {
 
 #[tokio::test]
 async fn small_children_get_shorter_simpler_stories() {
-    for lang in LANGS {
+    for lang in Language::ALL {
         for seed in 0..5 {
             let (_, small) = story("Leo", 4, EventType::Adventure, lang, seed).await;
             let (_, older) = story("Leo", 10, EventType::Adventure, lang, seed).await;
@@ -152,7 +130,7 @@ async fn custom_events_use_title_seed_and_keywords() {
         "Mia goes to the new swimming pool with Grandma.",
         &["goggles", "splash"],
     );
-    for lang in LANGS {
+    for lang in Language::ALL {
         let g = Builtin
             .write_story(&request("Mia", 6, Occasion::Custom(ev.clone()), lang, 3))
             .await
@@ -496,14 +474,9 @@ async fn providers_from_config() {
 /// child-safety lexicon that judges the parents' text.
 #[tokio::test]
 async fn built_in_stories_pass_the_child_safety_screening() {
-    const LENGTHS: [storyloom_domain::StoryLength; 3] = [
-        storyloom_domain::StoryLength::Short,
-        storyloom_domain::StoryLength::Medium,
-        storyloom_domain::StoryLength::Long,
-    ];
     let mut judged = 0;
-    for lang in LANGS {
-        for ev in EVENTS {
+    for lang in Language::ALL {
+        for ev in EventType::ALL {
             for (age, seed) in [(3, 1u64), (4, 7), (5, 99), (8, 2026), (11, 31)] {
                 let request = StoryRequest {
                     hero: hero("Mia", age),
@@ -511,7 +484,7 @@ async fn built_in_stories_pass_the_child_safety_screening() {
                     language: lang,
                     seed: Some(seed),
                     // Every length and a different plot of the rotation for each age.
-                    length: Some(LENGTHS[(seed % 3) as usize]),
+                    length: Some(storyloom_domain::StoryLength::ALL[(seed % 3) as usize]),
                     story_number: Some(seed),
                 };
                 // Composed without the writer's own output check, so a flagged text is shown
@@ -537,7 +510,7 @@ async fn built_in_stories_pass_the_child_safety_screening() {
         }
     }
     let custom = event("Lost tooth", "the tooth fairy visits at night", &["tooth"]);
-    for lang in LANGS {
+    for lang in Language::ALL {
         let request = StoryRequest {
             hero: hero("Leo", 4),
             occasion: Occasion::Custom(custom.clone()),

@@ -12,29 +12,6 @@ use storyloom_domain::{EventType, Hero, HeroTrait, Language, StoryLength};
 
 use crate::common::{event, hero};
 
-const LANGS: [Language; 5] = [
-    Language::En,
-    Language::Fr,
-    Language::Es,
-    Language::De,
-    Language::It,
-];
-
-const EVENTS: [EventType; 12] = [
-    EventType::Bedtime,
-    EventType::SchoolDay,
-    EventType::Birthday,
-    EventType::Weekend,
-    EventType::RainyDay,
-    EventType::Family,
-    EventType::Friendship,
-    EventType::Holiday,
-    EventType::Adventure,
-    EventType::Learning,
-    EventType::NewSibling,
-    EventType::DoctorVisit,
-];
-
 /// Per language: a verb-phrase ability, a noun-phrase ability, the words of the traits
 /// Brave, Curious and Calm, an age phrase for 4, 7 and 10, words one of which every last
 /// paragraph has (winding down), and phrases no story may contain.
@@ -312,10 +289,10 @@ fn check_variety(stories: &[Composed], name: &str, what: &str) {
 
 #[test]
 fn every_event_language_and_hero_over_ten_stories() {
-    for language in LANGS {
+    for language in Language::ALL {
         let l = lang(language);
         for (hero, frame) in heroes(&l) {
-            for e in EVENTS {
+            for e in EventType::ALL {
                 let what = format!("{language:?} {e:?} {}", hero.name);
                 let stories: Vec<Composed> = (0..10)
                     .map(|n| compose(&hero, Occasion::Builtin(e), language, n))
@@ -345,7 +322,7 @@ fn custom_events_get_their_own_plots_from_seed_keywords_and_tone() {
         "The first time at the big swimming pool.",
         &["goggles", "the diving board"],
     );
-    for language in LANGS {
+    for language in Language::ALL {
         let l = lang(language);
         for (hero, frame) in heroes(&l) {
             let what = format!("{language:?} custom {}", hero.name);
@@ -368,7 +345,7 @@ fn custom_events_get_their_own_plots_from_seed_keywords_and_tone() {
 
 #[test]
 fn lengths_grow_and_follow_the_request() {
-    for language in LANGS {
+    for language in Language::ALL {
         let l = lang(language);
         let (hero, _) = &heroes(&l)[0];
         let words = |length| {

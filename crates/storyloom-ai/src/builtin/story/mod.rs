@@ -599,14 +599,6 @@ pub(crate) fn compose(hero: &Hero, occasion: &Occasion, o: Options) -> Composed 
 mod tests {
     use super::*;
 
-    const LANGS: [Language; 5] = [
-        Language::En,
-        Language::Fr,
-        Language::Es,
-        Language::De,
-        Language::It,
-    ];
-
     #[test]
     fn rotation_visits_every_variant_once_per_round() {
         for k in 1..12 {
@@ -622,7 +614,7 @@ mod tests {
 
     #[test]
     fn every_table_has_enough_variants_and_plots_carry_their_topic() {
-        for l in LANGS {
+        for l in Language::ALL {
             let t = tables(l);
             let lists: [(&str, &[&str]); 20] = [
                 ("little_verb", t.little_verb),
