@@ -219,7 +219,6 @@ impl crate::GenerationStore for SqlStore {
         self.watch(async {
             let (u, i) = (ids(user), ids(story));
             let mut tx = self.begin_write().await?;
-            let v = take_seq(&mut tx, &u, 1).await?;
             let mut sets = String::from("audio_status = $4, updated_at = $5");
             let mut binds = vec![Bind::Text(Some(enum_str(&status))), Bind::Int(now)];
             if let Some(k) = key {
@@ -228,7 +227,7 @@ impl crate::GenerationStore for SqlStore {
                 binds.push(Bind::Text(Some(k.to_owned())));
                 binds.push(Bind::Float(duration));
             }
-            bump_row(&mut tx, "stories", &u, &i, v, &sets, binds).await?;
+            bump_next(&mut tx, "stories", &u, &i, &sets, binds).await?;
             let story = story_by(&mut *tx, &u, &i)
                 .await?
                 .ok_or(StoreError::NotFound)?;
@@ -248,14 +247,12 @@ impl crate::GenerationStore for SqlStore {
         self.watch(async {
             let (u, i) = (ids(user), ids(story));
             let mut tx = self.begin_write().await?;
-            let v = take_seq(&mut tx, &u, 1).await?;
             let binds = vec![Bind::Text(Some(enum_str(&status))), Bind::Int(now)];
-            bump_row(
+            bump_next(
                 &mut tx,
                 "stories",
                 &u,
                 &i,
-                v,
                 "illustration_status = $4, updated_at = $5",
                 binds,
             )
@@ -350,7 +347,6 @@ impl crate::GenerationStore for SqlStore {
         self.watch(async {
             let (u, i) = (ids(user), ids(illustration));
             let mut tx = self.begin_write().await?;
-            let v = take_seq(&mut tx, &u, 1).await?;
             let binds = vec![
                 Bind::Text(Some(enum_str(&status))),
                 Bind::Int(now),
@@ -359,7 +355,7 @@ impl crate::GenerationStore for SqlStore {
             ];
             let sets =
                 "status = $4, updated_at = $5, image_key = COALESCE($6, image_key), error = $7";
-            bump_row(&mut tx, "illustrations", &u, &i, v, sets, binds).await?;
+            bump_next(&mut tx, "illustrations", &u, &i, sets, binds).await?;
             let ill = illustration_by(&mut *tx, &u, &i)
                 .await?
                 .ok_or(StoreError::NotFound)?;
@@ -381,7 +377,6 @@ impl crate::GenerationStore for SqlStore {
         self.watch(async {
             let (u, i) = (ids(user), ids(hero));
             let mut tx = self.begin_write().await?;
-            let v = take_seq(&mut tx, &u, 1).await?;
             let binds = vec![
                 Bind::Text(Some(enum_str(&status))),
                 Bind::Int(now),
@@ -390,7 +385,7 @@ impl crate::GenerationStore for SqlStore {
             ];
             let sets = "avatar_status = $4, updated_at = $5, avatar_key = COALESCE($6, avatar_key), \
                         avatar_generation_id = COALESCE($7, avatar_generation_id)";
-            bump_row(&mut tx, "heroes", &u, &i, v, sets, binds).await?;
+            bump_next(&mut tx, "heroes", &u, &i, sets, binds).await?;
             let hero = hero_by(&mut *tx, &u, &i)
                 .await?
                 .ok_or(StoreError::NotFound)?;
@@ -411,14 +406,13 @@ impl crate::GenerationStore for SqlStore {
         self.watch(async {
             let (u, i) = (ids(user), ids(event));
             let mut tx = self.begin_write().await?;
-            let v = take_seq(&mut tx, &u, 1).await?;
             let binds = vec![
                 Bind::Text(Some(to_json(&keywords))),
                 Bind::Text(Some(prompt_seed.to_owned())),
                 Bind::Int(now),
             ];
             let sets = "keywords = $4, prompt_seed = $5, ai_enhanced = 1, updated_at = $6";
-            bump_row(&mut tx, "custom_events", &u, &i, v, sets, binds).await?;
+            bump_next(&mut tx, "custom_events", &u, &i, sets, binds).await?;
             let ev = event_by(&mut *tx, &u, &i)
                 .await?
                 .ok_or(StoreError::NotFound)?;

@@ -206,10 +206,22 @@ pub(super) async fn mark_pending(
     id: &str,
     job: &NewJob,
 ) -> StoreResult<()> {
-    let v = take_seq(c, user, 1).await?;
     let sets = format!("{status_column} = 'pending', updated_at = $4");
-    bump_row(c, table, user, id, v, &sets, vec![Bind::Int(job.now)]).await?;
+    bump_next(c, table, user, id, &sets, vec![Bind::Int(job.now)]).await?;
     insert_job(c, job).await
+}
+
+/// [`bump_row`] with the next number of the user's change sequence: a write of one row.
+pub(super) async fn bump_next(
+    c: &mut AnyConnection,
+    table: &str,
+    user: &str,
+    id: &str,
+    sets: &str,
+    binds: Vec<Bind>,
+) -> StoreResult<()> {
+    let v = take_seq(c, user, 1).await?;
+    bump_row(c, table, user, id, v, sets, binds).await
 }
 
 pub(super) async fn insert_job(c: &mut AnyConnection, j: &NewJob) -> StoreResult<()> {
