@@ -13,6 +13,7 @@ mod errors;
 mod events;
 mod faults;
 mod generation;
+mod generation_media;
 mod heroes;
 mod isolation;
 mod journey;
